@@ -1,0 +1,116 @@
+# whoop: plain GNU make.  See README for the targets.
+#
+# B is the build directory: "." for the normal build (lib/libwhoop.a and
+# cmd/whoop-* in the tree), another for the sanitizer build.
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+SHAREDIR ?= $(PREFIX)/share/whoop
+DESTDIR	?=
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+B	?= .
+SAN	?=
+
+PKGS	:= libcurl sqlite3 libcrypto libcjson
+deb_libcurl	:= libcurl4-openssl-dev
+deb_sqlite3	:= libsqlite3-dev
+deb_libcrypto	:= libssl-dev
+deb_libcjson	:= libcjson-dev
+
+# Targets that must work before the libraries are installed.
+NOPKG_GOALS := clean demo deps lint help
+ifneq ($(filter-out $(NOPKG_GOALS),$(or $(MAKECMDGOALS),all)),)
+PKG_MISSING := $(strip $(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo y),,$(p))))
+ifneq ($(PKG_MISSING),)
+$(error pkg-config cannot find $(PKG_MISSING); install them with: apt-get install pkg-config $(foreach p,$(PKG_MISSING),$(deb_$(p))))
+endif
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+endif
+
+# Project flags, kept apart from the user's CFLAGS.
+STD	:= -std=c11 -D_DEFAULT_SOURCE
+WARN	:= -Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith \
+	   -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wno-unused-parameter
+ifeq ($(SAN),)
+HARDEN	:= -D_FORTIFY_SOURCE=3 -fstack-protector-strong \
+	   -fstack-clash-protection -fPIE
+HLDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
+else
+HARDEN	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer -fstack-protector-strong -fPIE
+HLDFLAGS := -fsanitize=address,undefined -pie -Wl,--as-needed
+endif
+ALL_CFLAGS := $(STD) $(WARN) $(HARDEN) $(PKG_CFLAGS) -Ilib $(CFLAGS) -MMD -MP
+ALL_LDFLAGS := $(HLDFLAGS) $(LDFLAGS)
+
+LIB_SRC	:= $(sort $(wildcard lib/*.c))
+LIB_OBJ	:= $(LIB_SRC:%.c=$(B)/%.o)
+LIBA	:= $(B)/lib/libwhoop.a
+CMD_SRC	:= $(sort $(wildcard cmd/*.c))
+CMDS	:= $(CMD_SRC:%.c=$(B)/%)
+UNIT_SRC := $(sort $(wildcard t/unit/*.c))
+UNITS	:= $(UNIT_SRC:%.c=$(B)/%)
+SHTESTS	:= $(sort $(wildcard t/*.t))
+MANS	:= $(sort $(wildcard man/*.[1-9]))
+
+.PHONY: all check check-asan clean install uninstall demo deps lint help
+.DEFAULT_GOAL := all
+
+all: $(LIBA) $(CMDS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBA): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+$(B)/cmd/%: $(B)/cmd/%.o $(LIBA)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(PKG_LIBS)
+
+$(B)/t/unit/%: $(B)/t/unit/%.o $(LIBA)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(PKG_LIBS)
+
+# The tests find what they run through these variables.
+TESTENV	= WHOOP_TOP=$(CURDIR) WHOOP_BIN=$(abspath $(B))/cmd \
+	  WHOOP_UNIT=$(abspath $(B))/t/unit
+PROVE	?= prove
+PROVE_J	?= -j2
+
+check: all $(UNITS)
+	$(TESTENV) $(PROVE) $(PROVE_J) --exec '' $(UNITS) $(SHTESTS)
+
+check-asan:
+	$(MAKE) B=build-asan SAN=1 CFLAGS='-O1 -g' check
+
+clean:
+	rm -rf build-asan lib/*.o lib/*.d lib/libwhoop.a cmd/*.o cmd/*.d \
+	    t/unit/*.o t/unit/*.d $(CMD_SRC:%.c=%) $(UNIT_SRC:%.c=%)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man7
+	install -m 0755 $(CMDS) $(DESTDIR)$(BINDIR)
+	for m in $(MANS); do \
+		s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s; \
+	done
+
+uninstall:
+	for c in $(notdir $(CMDS)); do rm -f $(DESTDIR)$(BINDIR)/$$c; done
+	for m in $(notdir $(MANS)); do \
+		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$$m; \
+	done
+
+lint:
+	mandoc -Tlint -Wwarning $(MANS)
+
+help:
+	@echo 'targets: all check check-asan install uninstall clean lint demo'
+
+-include $(LIB_OBJ:.o=.d) $(CMDS:=.d) $(UNITS:=.d)

@@ -1,0 +1,60 @@
+/*
+ * Private declarations shared by the files of libwhoop.  Unit tests may
+ * include it to reach internals; cmd/ never does.
+ */
+#ifndef WHOOP_EXTERN_H
+#define WHOOP_EXTERN_H
+
+#include <stdarg.h>
+
+#include "whoop.h"
+
+struct sqlite3;
+
+struct whoop {
+	char		 errmsg[512];
+	enum whoop_err	 errcode;
+	struct sqlite3	*db;		/* NULL until whoop_db_open */
+	int		 db_rdonly;
+};
+
+#if defined(__GNUC__)
+#define WHOOP_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define WHOOP_PRINTF(a, b)
+#endif
+
+/*
+ * Leave an error on the handle (NULL is fine).  Returns -1 so that
+ * "return whoop_seterr(...)" reads naturally.  Messages must never contain
+ * a secret: callers format only names, paths and numbers into them.
+ */
+int	 whoop_seterr(struct whoop *, enum whoop_err, const char *, ...)
+	    WHOOP_PRINTF(3, 4);
+int	 whoop_vseterr(struct whoop *, enum whoop_err, const char *, va_list);
+/* Like whoop_seterr, appending ": strerror(errno)". */
+int	 whoop_seterrno(struct whoop *, enum whoop_err, const char *, ...)
+	    WHOOP_PRINTF(3, 4);
+/* Append the SQLite message of the handle's connection. */
+int	 whoop_seterrdb(struct whoop *, const char *, ...) WHOOP_PRINTF(2, 3);
+
+/*
+ * Copy server- or user-supplied text into buf with control characters,
+ * quotes and non-ASCII bytes escaped, so that it can be shown on a
+ * terminal or stored without surprises.
+ */
+void	 whoop_escape(char *buf, size_t bufsz, const char *s, size_t len);
+
+/* AES-256-GCM primitive, exposed for test vectors. */
+int	 whoop_aesgcm_encrypt(const unsigned char *key, size_t keylen,
+	    const unsigned char *iv, size_t ivlen,
+	    const unsigned char *aad, size_t aadlen,
+	    const unsigned char *pt, size_t ptlen,
+	    unsigned char *ct, unsigned char *tag, size_t taglen);
+int	 whoop_aesgcm_decrypt(const unsigned char *key, size_t keylen,
+	    const unsigned char *iv, size_t ivlen,
+	    const unsigned char *aad, size_t aadlen,
+	    const unsigned char *ct, size_t ctlen,
+	    const unsigned char *tag, size_t taglen, unsigned char *pt);
+
+#endif /* WHOOP_EXTERN_H */

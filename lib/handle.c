@@ -1,0 +1,175 @@
+/*
+ * The library handle: the last error and the open database.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "extern.h"
+
+struct whoop *
+whoop_new(void)
+{
+	return calloc(1, sizeof(struct whoop));
+}
+
+void
+whoop_free(struct whoop *w)
+{
+	if (w == NULL)
+		return;
+	whoop_db_close(w);
+	free(w);
+}
+
+const char *
+whoop_errmsg(const struct whoop *w)
+{
+	if (w == NULL || w->errcode == WHOOP_E_NONE)
+		return "no error";
+	return w->errmsg;
+}
+
+enum whoop_err
+whoop_errcode(const struct whoop *w)
+{
+	return w == NULL ? WHOOP_E_NONE : w->errcode;
+}
+
+int
+whoop_exitcode(const struct whoop *w)
+{
+	switch (whoop_errcode(w)) {
+	case WHOOP_E_NONE:
+		return WHOOP_EXIT_OK;
+	case WHOOP_E_CONFIG:
+		return WHOOP_EXIT_CONFIG;
+	case WHOOP_E_BUSY:
+	case WHOOP_E_NET:
+	case WHOOP_E_RATE:
+		return WHOOP_EXIT_TEMP;
+	case WHOOP_E_AUTH:
+		return WHOOP_EXIT_AUTH;
+	default:
+		return WHOOP_EXIT_FAIL;
+	}
+}
+
+void
+whoop_clearerr(struct whoop *w)
+{
+	if (w == NULL)
+		return;
+	w->errcode = WHOOP_E_NONE;
+	w->errmsg[0] = '\0';
+}
+
+int
+whoop_vseterr(struct whoop *w, enum whoop_err code, const char *fmt,
+    va_list ap)
+{
+	if (w == NULL)
+		return -1;
+	w->errcode = code;
+	/* A truncated message is still better than none. */
+	(void)vsnprintf(w->errmsg, sizeof(w->errmsg), fmt, ap);
+	return -1;
+}
+
+int
+whoop_seterr(struct whoop *w, enum whoop_err code, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	whoop_vseterr(w, code, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+whoop_seterrno(struct whoop *w, enum whoop_err code, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 saved = errno;
+	size_t	 n;
+
+	if (w == NULL)
+		return -1;
+	va_start(ap, fmt);
+	whoop_vseterr(w, code, fmt, ap);
+	va_end(ap);
+	n = strlen(w->errmsg);
+	(void)snprintf(w->errmsg + n, sizeof(w->errmsg) - n, ": %s",
+	    strerror(saved));
+	errno = saved;
+	return -1;
+}
+
+int
+whoop_seterrdb(struct whoop *w, const char *fmt, ...)
+{
+	va_list		 ap;
+	size_t		 n;
+	int		 rc;
+	enum whoop_err	 code = WHOOP_E_DB;
+
+	if (w == NULL)
+		return -1;
+	rc = w->db != NULL ? sqlite3_extended_errcode(w->db) : SQLITE_ERROR;
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		code = WHOOP_E_BUSY;
+		break;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		code = WHOOP_E_DB_CORRUPT;
+		break;
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+		code = WHOOP_E_IO;
+		break;
+	default:
+		break;
+	}
+	va_start(ap, fmt);
+	whoop_vseterr(w, code, fmt, ap);
+	va_end(ap);
+	n = strlen(w->errmsg);
+	(void)snprintf(w->errmsg + n, sizeof(w->errmsg) - n, ": %s",
+	    w->db != NULL ? sqlite3_errmsg(w->db) : "no database");
+	return -1;
+}
+
+void
+whoop_escape(char *buf, size_t bufsz, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t	 i, o = 0;
+	unsigned char c;
+
+	if (bufsz == 0)
+		return;
+	for (i = 0; i < len && s[i] != '\0'; i++) {
+		c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') {
+			if (o + 1 >= bufsz)
+				break;
+			buf[o++] = (char)c;
+		} else {
+			if (o + 4 >= bufsz)
+				break;
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 0xf];
+		}
+	}
+	buf[o] = '\0';
+}
