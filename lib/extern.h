@@ -57,4 +57,14 @@ int	 whoop_aesgcm_decrypt(const unsigned char *key, size_t keylen,
 	    const unsigned char *ct, size_t ctlen,
 	    const unsigned char *tag, size_t taglen, unsigned char *pt);
 
+/*
+ * cmd.c: whoop_cmd_output with a deadline in milliseconds (<= 0: the
+ * default of 30 s), so that a test can time out a hung command quickly.
+ */
+int	 whoop_cmd_run(struct whoop *, const char *cmdline, size_t max,
+	    int timeout_ms, unsigned char **out, size_t *outlen);
+
+/* The handle a client reports its errors on. */
+struct whoop	*whoop_http_handle(struct whoop_http *);
+
 #endif /* WHOOP_EXTERN_H */

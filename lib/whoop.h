@@ -182,6 +182,276 @@ int	 whoop_audit(struct whoop *, int64_t account, const char *event,
 int	 whoop_rekey(struct whoop *, const struct whoop_key *oldkey,
 	    const struct whoop_key *newkey, int *count);
 
+/*
+ * record.c, colspec.c: WHOOP's record types.  A collection's columns are
+ * described once, in a table that the mapper (WHOOP JSON -> values), the
+ * store (upserts) and whoop-export (flat columns) all read.
+ */
+enum whoop_coll {
+	WHOOP_C_PROFILE,
+	WHOOP_C_BODY,
+	WHOOP_C_CYCLE,
+	WHOOP_C_RECOVERY,
+	WHOOP_C_SLEEP,
+	WHOOP_C_WORKOUT,
+	WHOOP_C_COUNT
+};
+
+enum whoop_ftype {
+	WHOOP_F_INT,		/* int64; a float with no fraction is taken */
+	WHOOP_F_REAL,
+	WHOOP_F_TEXT,
+	WHOOP_F_BOOL,		/* stored 0/1 */
+	WHOOP_F_TIME,		/* RFC 3339 -> canonical UTC text */
+	WHOOP_F_TZ,		/* "+hh:mm", "-hh:mm", "Z" */
+	WHOOP_F_UUID,
+	WHOOP_F_STATE,		/* SCORED, PENDING_SCORE, UNSCORABLE */
+};
+
+struct whoop_field {
+	const char	*column;	/* snake_case column name */
+	const char	*path;		/* dotted JSON path: "score.strain" */
+	enum whoop_ftype type;
+	int		 required;	/* missing or null is an error */
+	double		 min, max;	/* for numbers; min > max: no range */
+};
+
+struct whoop_colspec {
+	enum whoop_coll	 coll;
+	const char	*name;		/* cycle, recovery, ... (user word) */
+	const char	*table;		/* SQL table */
+	const char	*api_path;	/* /developer/v2/cycle */
+	const char	*scope;		/* read:cycles */
+	int		 paginated;	/* collection, or a single object */
+	const struct whoop_field *fields;
+	size_t		 nfields;
+	int		 key;		/* index of the key field, -1: account */
+	int		 start;		/* index of the start field, -1: none */
+};
+
+const struct whoop_colspec *whoop_colspec(enum whoop_coll);
+const struct whoop_colspec *whoop_colspec_byname(const char *);
+
+enum whoop_vtype { WHOOP_V_NULL, WHOOP_V_INT, WHOOP_V_REAL, WHOOP_V_TEXT };
+struct whoop_value {
+	enum whoop_vtype type;
+	int64_t		 i;
+	double		 d;
+	char		*s;
+};
+
+/* One record: its values in colspec order and its JSON as received. */
+struct whoop_record {
+	enum whoop_coll	 coll;
+	struct whoop_value *v;		/* colspec->nfields of them */
+	char		*raw;		/* the record's bytes as WHOOP sent them */
+	size_t		 rawlen;
+};
+
+/* One page of a collection (or the single object of profile and body). */
+struct whoop_page {
+	struct whoop_record *recs;
+	size_t		 nrecs;
+	char		*next_token;	/* NULL on the last page */
+	size_t		 nrejected;	/* records that failed validation */
+	char		 reject_msg[256];	/* the first rejection, escaped */
+};
+
+int	 whoop_page_parse(struct whoop *, enum whoop_coll,
+	    const char *body, size_t len, struct whoop_page *);
+void	 whoop_page_free(struct whoop_page *);
+void	 whoop_record_free(struct whoop_record *);
+
+/*
+ * http.c: every request to WHOOP.  HTTPS only, peer and host verified,
+ * TLS 1.2+, no redirects followed, bounded time and size; paced from the
+ * X-RateLimit-* headers; retried with jittered backoff where a retry is
+ * safe.  The origin is https://api.prod.whoop.com unless WHOOP_API_URL
+ * (https only) says otherwise; WHOOP_CA_FILE names trusted roots.
+ * Errors go to the handle given to whoop_http_new.
+ */
+struct whoop_http;
+
+struct whoop_resp {
+	long	 status;		/* 0: no response */
+	char	*body;			/* NUL-terminated; whoop_resp_free */
+	size_t	 len;
+	long	 rl_limit;		/* X-RateLimit-*, -1 when absent */
+	long	 rl_remaining;
+	long	 rl_reset;		/* seconds */
+	long	 retry_after;		/* seconds, -1 when absent */
+};
+
+struct whoop_http_policy {
+	long	 connect_timeout;	/* seconds */
+	long	 total_timeout;		/* seconds, one request */
+	long	 low_speed_time;	/* seconds below 1 byte/s: a stall */
+	size_t	 max_body;		/* bytes */
+	int	 max_tries;		/* attempts of one request */
+	long	 backoff_ms;		/* first backoff; doubles, jittered */
+	long	 max_wait;		/* longest single wait, seconds */
+	long	 max_total;		/* all retries of one request, seconds */
+	long	 rl_reserve;		/* requests left unused in a window */
+};
+
+struct whoop_http *whoop_http_new(struct whoop *, const char *agent);
+void	 whoop_http_free(struct whoop_http *);
+void	 whoop_http_policy(struct whoop_http *, struct whoop_http_policy *);
+void	 whoop_http_setpolicy(struct whoop_http *,
+	    const struct whoop_http_policy *);
+const char *whoop_http_origin(const struct whoop_http *);
+/* Requests made so far (the benchmark and the sync summary count them). */
+long	 whoop_http_requests(const struct whoop_http *);
+/*
+ * GET and DELETE with a bearer token (never put in the URL).  Returns 0
+ * for a 2xx, else -1 with the error class: WHOOP_E_AUTH for 401,
+ * WHOOP_E_RATE when the rate limit outlasts the waits, WHOOP_E_NET for
+ * network trouble and 5xx after the retries, WHOOP_E_TLS, WHOOP_E_HTTP
+ * for another 4xx, WHOOP_E_PROTO for an oversized body.
+ * query is NULL or a NULL-terminated list of name, value pairs.
+ */
+int	 whoop_http_get(struct whoop_http *, const char *path,
+	    const char *const *query, const char *bearer, struct whoop_resp *);
+int	 whoop_http_delete(struct whoop_http *, const char *path,
+	    const char *bearer, struct whoop_resp *);
+/*
+ * POST a form (the token endpoint).  The form holds secrets: it is wiped
+ * after the request.  Never retried once anything may have reached the
+ * server (a code is single-use, and reusing a spent refresh token revokes
+ * the grant); returns 0 when any HTTP response arrived, whatever its
+ * status, so the caller can read the OAuth error.
+ */
+int	 whoop_http_post_form(struct whoop_http *, const char *path,
+	    const char *const *form, struct whoop_resp *);
+void	 whoop_resp_free(struct whoop_resp *);
+
+/* api.c: one page of a collection, or the profile and body objects. */
+int	 whoop_api_page(struct whoop_http *, enum whoop_coll,
+	    const char *bearer, const char *start, const char *end,
+	    const char *next_token, int limit, struct whoop_page *);
+
+/*
+ * listener.c: the loopback redirect listener of whoop-auth (RFC 8252).
+ * Binds 127.0.0.1 (and ::1 for a "localhost" redirect URI) only, and
+ * takes exactly one valid callback: GET on the callback path with the
+ * expected state.  Other paths and methods get 404 and 405 and the flow
+ * goes on; a wrong or missing state gets 400 and counts as a bad
+ * request; too many bad requests or the deadline end it.
+ */
+struct whoop_listener;
+
+struct whoop_listen_opts {
+	const char	*host;		/* "127.0.0.1" or "localhost" */
+	int		 port;		/* 0: any free port */
+	const char	*path;		/* callback path, "/callback" */
+	long		 deadline;	/* seconds for the whole flow */
+	long		 read_timeout;	/* seconds per connection */
+	int		 max_bad;	/* bad requests before giving up */
+};
+
+/* What a callback carried.  code is a secret: whoop_callback_clear. */
+struct whoop_callback {
+	char	*code;
+	char	*error;			/* error=..., escaped */
+	char	*error_description;	/* escaped */
+};
+
+struct whoop_listener *whoop_listen(struct whoop *,
+	    const struct whoop_listen_opts *);
+int	 whoop_listener_port(const struct whoop_listener *);
+/*
+ * Serve until one valid callback (0, cb filled: either code or error
+ * set), or the deadline or the bad-request cap (-1).  The listener is
+ * closed before this returns, whatever happens.
+ */
+int	 whoop_listener_wait(struct whoop_listener *, const char *state,
+	    struct whoop_callback *);
+void	 whoop_listener_free(struct whoop_listener *);
+void	 whoop_callback_clear(struct whoop_callback *);
+
+/*
+ * The request parser behind the listener, and behind paste mode where
+ * the user pastes the full redirect URL.  Exposed for tests and fuzzing.
+ */
+struct whoop_httpreq {
+	char	 method[16];
+	char	*path;		/* decoded path, no query */
+	char	*query;		/* raw query string, NULL if none */
+};
+int	 whoop_httpreq_parse(struct whoop *, const char *head, size_t len,
+	    struct whoop_httpreq *);
+void	 whoop_httpreq_free(struct whoop_httpreq *);
+/* Find and percent-decode one query parameter; NULL if absent. */
+char	*whoop_query_get(const char *query, const char *name, int *dup);
+/* Check a callback URL or query (paste mode) against the state. */
+int	 whoop_callback_check(struct whoop *, const char *query,
+	    const char *state, struct whoop_callback *);
+
+/* pkce.c: RFC 7636 S256, and the one-shot state. */
+#define WHOOP_PKCE_LEN		43	/* 32 bytes, base64url, no NUL */
+int	 whoop_pkce_new(struct whoop *, char verifier[WHOOP_PKCE_LEN + 1],
+	    char challenge[WHOOP_PKCE_LEN + 1]);
+int	 whoop_pkce_challenge(const char *verifier,
+	    char challenge[WHOOP_PKCE_LEN + 1]);
+int	 whoop_state_new(struct whoop *, char state[WHOOP_PKCE_LEN + 1]);
+
+/*
+ * oauth.c: WHOOP's OAuth 2.0 endpoints.  Client authentication is
+ * client_secret_post, as WHOOP documents.  Tokens are secrets: wipe them
+ * with whoop_tokens_clear.
+ */
+#define WHOOP_SCOPES_DEFAULT	"offline read:recovery read:cycles " \
+	"read:workout read:sleep read:profile read:body_measurement"
+struct whoop_tokens {
+	char	*access_token;
+	char	*refresh_token;		/* NULL without the offline scope */
+	char	*scope;
+	int64_t	 expires_at_ms;		/* now + expires_in */
+};
+struct whoop_client {
+	const char	*client_id;
+	const char	*client_secret;
+	const char	*redirect_uri;
+};
+char	*whoop_oauth_authorize_url(struct whoop *, const char *origin,
+	    const struct whoop_client *, const char *scopes,
+	    const char *state, const char *challenge);
+int	 whoop_oauth_parse_tokens(struct whoop *, const char *body,
+	    size_t len, int need_refresh, int64_t now_ms,
+	    struct whoop_tokens *);
+/* The code is sent once and never retried: codes are single-use. */
+int	 whoop_oauth_exchange(struct whoop_http *, const struct whoop_client *,
+	    const char *code, const char *verifier, int need_refresh,
+	    struct whoop_tokens *);
+int	 whoop_oauth_refresh(struct whoop_http *, const struct whoop_client *,
+	    const char *refresh_token, struct whoop_tokens *);
+/* 0 revoked; 1 the grant was already gone (401); -1 error. */
+int	 whoop_oauth_revoke(struct whoop_http *, const char *access_token);
+void	 whoop_tokens_clear(struct whoop_tokens *);
+
+/*
+ * cred.c: accounts and their sealed credentials, the only code that puts
+ * seal.c and the database together.  Writers run inside the caller's
+ * transaction (whoop_db_begin ... whoop_db_commit).
+ */
+struct whoop_cred {
+	int64_t			 account;
+	char			*client_id;
+	char			*client_secret;	/* NULL if none stored */
+	struct whoop_tokens	 tok;
+};
+int	 whoop_cred_store(struct whoop *, const struct whoop_key *,
+	    int64_t account, const struct whoop_client *,
+	    const struct whoop_tokens *);
+int	 whoop_cred_load(struct whoop *, const struct whoop_key *,
+	    int64_t account, struct whoop_cred *);
+int	 whoop_cred_delete(struct whoop *, int64_t account);
+void	 whoop_cred_clear(struct whoop_cred *);
+int	 whoop_account_set_status(struct whoop *, int64_t account,
+	    const char *status);
+/* Account ids in the database, ascending; free(*ids). */
+int	 whoop_account_list(struct whoop *, int64_t **ids, size_t *n);
+
 /* version.c: the versions of the libraries linked in, for audits. */
 void	 whoop_versions(char *buf, size_t bufsz);	/* SQLite, OpenSSL */
 void	 whoop_versions_net(char *buf, size_t bufsz);	/* libcurl, cJSON */
