@@ -54,6 +54,9 @@ CMD_SRC	:= $(sort $(wildcard cmd/*.c))
 CMDS	:= $(CMD_SRC:%.c=$(B)/%)
 UNIT_SRC := $(sort $(wildcard t/unit/*.c))
 UNITS	:= $(UNIT_SRC:%.c=$(B)/%)
+# Programs the shell tests drive; built, not run by prove themselves.
+TOOL_SRC := $(sort $(wildcard t/tools/*.c))
+TOOLS	:= $(TOOL_SRC:%.c=$(B)/%)
 SHTESTS	:= $(sort $(wildcard t/*.t))
 MANS	:= $(sort $(wildcard man/*.[1-9]))
 
@@ -77,13 +80,16 @@ $(B)/cmd/%: $(B)/cmd/%.o $(LIBA)
 $(B)/t/unit/%: $(B)/t/unit/%.o $(LIBA)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(PKG_LIBS)
 
+$(B)/t/tools/%: $(B)/t/tools/%.o $(LIBA)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(PKG_LIBS)
+
 # The tests find what they run through these variables.
 TESTENV	= WHOOP_TOP=$(CURDIR) WHOOP_BIN=$(abspath $(B))/cmd \
-	  WHOOP_UNIT=$(abspath $(B))/t/unit
+	  WHOOP_UNIT=$(abspath $(B))/t/unit WHOOP_TOOLS=$(abspath $(B))/t/tools
 PROVE	?= prove
 PROVE_J	?= -j2
 
-check: all $(UNITS)
+check: all $(UNITS) $(TOOLS)
 	$(TESTENV) $(PROVE) $(PROVE_J) --exec '' $(UNITS) $(SHTESTS)
 
 check-asan:
@@ -91,7 +97,8 @@ check-asan:
 
 clean:
 	rm -rf build-asan lib/*.o lib/*.d lib/libwhoop.a cmd/*.o cmd/*.d \
-	    t/unit/*.o t/unit/*.d $(CMD_SRC:%.c=%) $(UNIT_SRC:%.c=%)
+	    t/unit/*.o t/unit/*.d t/tools/*.o t/tools/*.d \
+	    $(CMD_SRC:%.c=%) $(UNIT_SRC:%.c=%) $(TOOL_SRC:%.c=%)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
@@ -113,4 +120,4 @@ lint:
 help:
 	@echo 'targets: all check check-asan install uninstall clean lint demo'
 
--include $(LIB_OBJ:.o=.d) $(CMDS:=.d) $(UNITS:=.d)
+-include $(LIB_OBJ:.o=.d) $(CMDS:=.d) $(UNITS:=.d) $(TOOLS:=.d)

@@ -6,7 +6,8 @@
 : "${WHOOP_TOP:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${WHOOP_BIN:=$WHOOP_TOP/cmd}"
 : "${WHOOP_UNIT:=$WHOOP_TOP/t/unit}"
-export WHOOP_TOP WHOOP_BIN WHOOP_UNIT
+: "${WHOOP_TOOLS:=$WHOOP_TOP/t/tools}"
+export WHOOP_TOP WHOOP_BIN WHOOP_UNIT WHOOP_TOOLS
 PATH=$WHOOP_BIN:$PATH
 
 tap_n=0

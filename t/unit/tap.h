@@ -12,6 +12,11 @@
 
 static int tap_n, tap_failed;
 
+static inline int ok(int, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+static inline void diag(const char *, ...)
+    __attribute__((format(printf, 1, 2)));
+
 static inline int
 ok(int cond, const char *fmt, ...)
 {

@@ -66,8 +66,10 @@ static void
 test_create(void)
 {
 	struct whoop	*w = whoop_new();
-	const char	*db = path("a.db");
-	int		 v = 0;
+	char		 db[600];
+	int		 v = 0, rc;
+
+	snprintf(db, sizeof(db), "%s", path("a.db"));
 
 	umask(022);
 	ok(whoop_db_open(w, db, WHOOP_DB_CREATE) == 0, "create: %s",
@@ -97,7 +99,8 @@ test_create(void)
 	whoop_db_close(w);
 
 	/* Reopen: no migration, same data. */
-	ok(whoop_db_open(w, db, 0) == 0, "reopen: %s", whoop_errmsg(w));
+	rc = whoop_db_open(w, db, 0);
+	ok(rc == 0, "reopen: %s", whoop_errmsg(w));
 	ok(count(w, "SELECT count(*) FROM audit") == 1, "audit row kept");
 	whoop_db_close(w);
 	ok(whoop_db_open(w, db, WHOOP_DB_RDONLY) == 0, "open read-only");
