@@ -190,11 +190,13 @@ grow(unsigned char **buf, size_t *cap, size_t len, size_t limit)
 	return 0;
 }
 
-static void
+static int
 reap(pid_t pid, int *status)
 {
-	while (waitpid(pid, status, 0) == -1 && errno == EINTR)
-		continue;
+	while (waitpid(pid, status, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	return 0;
 }
 
 int
@@ -343,8 +345,16 @@ whoop_cmd_run(struct whoop *w, const char *cmdline, size_t max,
 	}
 	close(p[0]);
 	p[0] = -1;
-	if (!reaped)
-		reap(pid, &status);
+	/*
+	 * Without a status (the caller ignores SIGCHLD, say) we cannot know
+	 * that the command succeeded: fail closed.
+	 */
+	if (!reaped && reap(pid, &status) == -1) {
+		pid = -1;
+		whoop_seterrno(w, WHOOP_E_FAIL, "command \"%s\": waitpid",
+		    name);
+		goto out;
+	}
 	pid = -1;
 	if (WIFSIGNALED(status)) {
 		whoop_seterr(w, WHOOP_E_CONFIG, "command \"%s\" was killed "
@@ -374,7 +384,7 @@ out:
 	/* Whatever happens, no child is left running or unreaped. */
 	if (pid != -1 && !reaped) {
 		(void)kill(pid, SIGKILL);
-		reap(pid, &status);
+		(void)reap(pid, &status);
 	}
 	if (p[0] != -1)
 		close(p[0]);

@@ -193,10 +193,19 @@ key_from_command(struct whoop *w, const char *cmd, struct whoop_key *key)
 {
 	unsigned char	*out = NULL;
 	size_t		 outlen = 0;
+	char		 prev[sizeof(w->errmsg)];
 	int		 rc = -1;
 
-	if (whoop_cmd_output(w, cmd, KEYCMD_MAX, &out, &outlen) == -1)
+	if (whoop_cmd_output(w, cmd, KEYCMD_MAX, &out, &outlen) == -1) {
+		/* Say which command: there may be a secret command too. */
+		if (w != NULL) {
+			(void)snprintf(prev, sizeof(prev), "%s",
+			    whoop_errmsg(w));
+			whoop_seterr(w, whoop_errcode(w), "key_command: %s",
+			    prev);
+		}
 		return -1;
+	}
 	/*
 	 * Try the output as it is first: 32 raw bytes may end in 0x0a, and
 	 * 43 base64 digits plus a newline are as long as 44 with padding.

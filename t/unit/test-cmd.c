@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -259,6 +260,12 @@ main(void)
 	ok(now() - t0 < 3.5, "after a short grace (%.1f s)", now() - t0);
 	whoop_freezero(o2, l2 + 1);
 	o2 = NULL;
+
+	/* A caller that ignores SIGCHLD loses the status: fail closed. */
+	signal(SIGCHLD, SIG_IGN);
+	ok(whoop_cmd_output(w, "true", 10, &o2, &l2) == -1 && o2 == NULL,
+	    "no exit status, no success");
+	signal(SIGCHLD, SIG_DFL);
 
 	/* NULL handle. */
 	ok(whoop_cmd_output(NULL, "printf x", 10, &o2, &l2) == 0 &&

@@ -348,7 +348,7 @@ test_command(struct whoop *w)
 
 	ok(cmdkey(w, &k, "%s", "false") == -1 &&
 	    whoop_errcode(w) == WHOOP_E_CONFIG &&
-	    has(w, "command \"false\" exited with status 1") &&
+	    has(w, "key_command: command \"false\" exited with status 1") &&
 	    allzero(&k, sizeof(k)), "failing key command (false)");
 	ok(cmdkey(w, &k, "%s", "whoop-no-such-command-7d1e --secret") ==
 	    -1 && whoop_errcode(w) == WHOOP_E_CONFIG &&
