@@ -1,0 +1,201 @@
+/*
+ * The column tables of WHOOP's record types: which JSON field of a v2
+ * record fills which SQL column, its type, whether WHOOP's spec requires
+ * it, and the range a sane value lies in.  The mapper (record.c), the
+ * store (store.c) and whoop-export all read these tables, so a column
+ * is described once.  No JSON library here: whoop-export links this file
+ * without the network code.
+ *
+ * Every column of a record table in schema.c is here except account_id
+ * and synced_at (the store sets them), raw (the record's text) and the
+ * body_measurement row id; t/unit/test-store.c checks that the two agree.
+ *
+ * "Required" means present and not null.  Nothing under "score" is
+ * required: score may be absent or null even when score_state is SCORED.
+ */
+#include <float.h>
+#include <string.h>
+
+#include "extern.h"
+
+#define NONE		DBL_MAX		/* one side of a range left open */
+#define ANY		1, -1		/* min > max: no range */
+#define GE(x)		(x), NONE
+#define LE(x)		-NONE, (x)
+#define ID		GE(1)
+#define HR		0, 300		/* heart rate, beats per minute */
+#define PCT		0, 100
+
+static const struct whoop_field profile_f[] = {
+	{ "user_id",		"user_id",	WHOOP_F_INT,	1, ID },
+	{ "email",		"email",	WHOOP_F_TEXT,	1, ANY },
+	{ "first_name",		"first_name",	WHOOP_F_TEXT,	1, ANY },
+	{ "last_name",		"last_name",	WHOOP_F_TEXT,	1, ANY },
+};
+
+static const struct whoop_field body_f[] = {
+	{ "height_meter",	"height_meter",	WHOOP_F_REAL,	1, 0, 5 },
+	{ "weight_kilogram",	"weight_kilogram", WHOOP_F_REAL, 1, 0, 1000 },
+	{ "max_heart_rate",	"max_heart_rate", WHOOP_F_INT,	1, HR },
+};
+
+static const struct whoop_field cycle_f[] = {
+	{ "id",			"id",		WHOOP_F_INT,	1, ID },
+	{ "user_id",		"user_id",	WHOOP_F_INT,	1, ID },
+	{ "created_at",		"created_at",	WHOOP_F_TIME,	1, ANY },
+	{ "updated_at",		"updated_at",	WHOOP_F_TIME,	1, ANY },
+	{ "start",		"start",	WHOOP_F_TIME,	1, ANY },
+	/* Absent or null: the current cycle. */
+	{ "end",		"end",		WHOOP_F_TIME,	0, ANY },
+	{ "timezone_offset",	"timezone_offset", WHOOP_F_TZ,	1, ANY },
+	{ "score_state",	"score_state",	WHOOP_F_STATE,	1, ANY },
+	{ "strain",		"score.strain",	WHOOP_F_REAL,	0, 0, 21 },
+	{ "kilojoule",		"score.kilojoule", WHOOP_F_REAL, 0, GE(0) },
+	{ "average_heart_rate",	"score.average_heart_rate",
+	    WHOOP_F_INT, 0, HR },
+	{ "max_heart_rate",	"score.max_heart_rate", WHOOP_F_INT, 0, HR },
+};
+
+static const struct whoop_field recovery_f[] = {
+	{ "cycle_id",		"cycle_id",	WHOOP_F_INT,	1, ID },
+	{ "sleep_id",		"sleep_id",	WHOOP_F_UUID,	1, ANY },
+	{ "user_id",		"user_id",	WHOOP_F_INT,	1, ID },
+	{ "created_at",		"created_at",	WHOOP_F_TIME,	1, ANY },
+	{ "updated_at",		"updated_at",	WHOOP_F_TIME,	1, ANY },
+	{ "score_state",	"score_state",	WHOOP_F_STATE,	1, ANY },
+	{ "user_calibrating",	"score.user_calibrating",
+	    WHOOP_F_BOOL, 0, ANY },
+	{ "recovery_score",	"score.recovery_score", WHOOP_F_REAL, 0, PCT },
+	{ "resting_heart_rate",	"score.resting_heart_rate",
+	    WHOOP_F_REAL, 0, HR },
+	{ "hrv_rmssd_milli",	"score.hrv_rmssd_milli",
+	    WHOOP_F_REAL, 0, GE(0) },
+	{ "spo2_percentage",	"score.spo2_percentage", WHOOP_F_REAL, 0, PCT },
+	/* Wide on purpose: a sensor's odd reading is still a reading. */
+	{ "skin_temp_celsius",	"score.skin_temp_celsius",
+	    WHOOP_F_REAL, 0, -50, 100 },
+};
+
+#define STAGE(f)	{ f, "score.stage_summary." f, WHOOP_F_INT, 0, GE(0) }
+#define NEED(f)		{ f, "score.sleep_needed." f, WHOOP_F_INT, 0, GE(0) }
+
+static const struct whoop_field sleep_f[] = {
+	{ "id",			"id",		WHOOP_F_UUID,	1, ANY },
+	{ "cycle_id",		"cycle_id",	WHOOP_F_INT,	1, ID },
+	{ "user_id",		"user_id",	WHOOP_F_INT,	1, ID },
+	{ "created_at",		"created_at",	WHOOP_F_TIME,	1, ANY },
+	{ "updated_at",		"updated_at",	WHOOP_F_TIME,	1, ANY },
+	{ "start",		"start",	WHOOP_F_TIME,	1, ANY },
+	{ "end",		"end",		WHOOP_F_TIME,	1, ANY },
+	{ "timezone_offset",	"timezone_offset", WHOOP_F_TZ,	1, ANY },
+	{ "nap",		"nap",		WHOOP_F_BOOL,	1, ANY },
+	{ "score_state",	"score_state",	WHOOP_F_STATE,	1, ANY },
+	STAGE("total_in_bed_time_milli"),
+	STAGE("total_awake_time_milli"),
+	STAGE("total_no_data_time_milli"),
+	STAGE("total_light_sleep_time_milli"),
+	STAGE("total_slow_wave_sleep_time_milli"),
+	STAGE("total_rem_sleep_time_milli"),
+	STAGE("sleep_cycle_count"),
+	STAGE("disturbance_count"),
+	NEED("baseline_milli"),
+	NEED("need_from_sleep_debt_milli"),
+	NEED("need_from_recent_strain_milli"),
+	/* A recent nap lowers the need: WHOOP sends it as zero or less. */
+	{ "need_from_recent_nap_milli",
+	    "score.sleep_needed.need_from_recent_nap_milli",
+	    WHOOP_F_INT, 0, LE(0) },
+	{ "respiratory_rate",	"score.respiratory_rate",
+	    WHOOP_F_REAL, 0, 0, 100 },
+	{ "sleep_performance_percentage",
+	    "score.sleep_performance_percentage", WHOOP_F_REAL, 0, PCT },
+	{ "sleep_consistency_percentage",
+	    "score.sleep_consistency_percentage", WHOOP_F_REAL, 0, PCT },
+	{ "sleep_efficiency_percentage",
+	    "score.sleep_efficiency_percentage", WHOOP_F_REAL, 0, PCT },
+};
+
+#define ZONE(f)		{ f, "score.zone_durations." f, WHOOP_F_INT, 0, GE(0) }
+
+static const struct whoop_field workout_f[] = {
+	{ "id",			"id",		WHOOP_F_UUID,	1, ANY },
+	{ "user_id",		"user_id",	WHOOP_F_INT,	1, ID },
+	{ "created_at",		"created_at",	WHOOP_F_TIME,	1, ANY },
+	{ "updated_at",		"updated_at",	WHOOP_F_TIME,	1, ANY },
+	{ "start",		"start",	WHOOP_F_TIME,	1, ANY },
+	{ "end",		"end",		WHOOP_F_TIME,	1, ANY },
+	{ "timezone_offset",	"timezone_offset", WHOOP_F_TZ,	1, ANY },
+	{ "sport_name",		"sport_name",	WHOOP_F_TEXT,	1, ANY },
+	/* Deprecated but still sent; -1 for a generic "activity". */
+	{ "sport_id",		"sport_id",	WHOOP_F_INT,	0, GE(-1) },
+	{ "score_state",	"score_state",	WHOOP_F_STATE,	1, ANY },
+	{ "strain",		"score.strain",	WHOOP_F_REAL,	0, 0, 21 },
+	{ "average_heart_rate",	"score.average_heart_rate",
+	    WHOOP_F_INT, 0, HR },
+	{ "max_heart_rate",	"score.max_heart_rate", WHOOP_F_INT, 0, HR },
+	{ "kilojoule",		"score.kilojoule", WHOOP_F_REAL, 0, GE(0) },
+	/*
+	 * The spec says a percentage (0-100) and WHOOP sends a fraction
+	 * (0-1): both fit, and the value is stored as sent.
+	 */
+	{ "percent_recorded",	"score.percent_recorded",
+	    WHOOP_F_REAL, 0, PCT },
+	{ "distance_meter",	"score.distance_meter",
+	    WHOOP_F_REAL, 0, GE(0) },
+	{ "altitude_gain_meter", "score.altitude_gain_meter",
+	    WHOOP_F_REAL, 0, GE(0) },
+	/* A net change: negative when the workout ends lower. */
+	{ "altitude_change_meter", "score.altitude_change_meter",
+	    WHOOP_F_REAL, 0, ANY },
+	ZONE("zone_zero_milli"),
+	ZONE("zone_one_milli"),
+	ZONE("zone_two_milli"),
+	ZONE("zone_three_milli"),
+	ZONE("zone_four_milli"),
+	ZONE("zone_five_milli"),
+};
+
+#define N(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Indexed by enum whoop_coll. */
+static const struct whoop_colspec specs[WHOOP_C_COUNT] = {
+	{ WHOOP_C_PROFILE, "profile", "profile",
+	    "/developer/v2/user/profile/basic", "read:profile", 0,
+	    profile_f, N(profile_f), -1, -1 },
+	{ WHOOP_C_BODY, "body", "body_measurement",
+	    "/developer/v2/user/measurement/body", "read:body_measurement", 0,
+	    body_f, N(body_f), -1, -1 },
+	{ WHOOP_C_CYCLE, "cycle", "cycle",
+	    "/developer/v2/cycle", "read:cycles", 1,
+	    cycle_f, N(cycle_f), 0, 4 },
+	{ WHOOP_C_RECOVERY, "recovery", "recovery",
+	    "/developer/v2/recovery", "read:recovery", 1,
+	    recovery_f, N(recovery_f), 0, -1 },
+	{ WHOOP_C_SLEEP, "sleep", "sleep",
+	    "/developer/v2/activity/sleep", "read:sleep", 1,
+	    sleep_f, N(sleep_f), 0, 5 },
+	{ WHOOP_C_WORKOUT, "workout", "workout",
+	    "/developer/v2/activity/workout", "read:workout", 1,
+	    workout_f, N(workout_f), 0, 4 },
+};
+
+const struct whoop_colspec *
+whoop_colspec(enum whoop_coll coll)
+{
+	if ((int)coll < 0 || coll >= WHOOP_C_COUNT)
+		return NULL;
+	return &specs[coll];
+}
+
+const struct whoop_colspec *
+whoop_colspec_byname(const char *name)
+{
+	size_t	 i;
+
+	if (name == NULL)
+		return NULL;
+	for (i = 0; i < N(specs); i++)
+		if (strcmp(specs[i].name, name) == 0)
+			return &specs[i];
+	return NULL;
+}
