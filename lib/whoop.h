@@ -257,6 +257,19 @@ struct whoop_page {
 	char		 reject_msg[256];	/* the first rejection, escaped */
 };
 
+/*
+ * Parse a page (or the profile or body object).  -1 when the page fails
+ * as a whole (WHOOP_E_PROTO: not JSON, over 64 MiB, nested too deeply, a
+ * number longer than 63 characters, no records array, a next_token that
+ * is not a string), and the page is then empty.  Otherwise 0: the
+ * records that passed, in page order, and the rejected ones counted in
+ * nrejected with the first reason in reject_msg, e.g.
+ * "cycle 1318151232: score.strain: expected a number, got a string".
+ * INT fields take integral numbers below 2^53 in magnitude (cJSON keeps
+ * a double: beyond that the integer sent may not be the one read).
+ * whoop_page_free frees all of it, whoop_record_free what one record
+ * holds (not the record itself); both accept an empty or freed page.
+ */
 int	 whoop_page_parse(struct whoop *, enum whoop_coll,
 	    const char *body, size_t len, struct whoop_page *);
 void	 whoop_page_free(struct whoop_page *);
