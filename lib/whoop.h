@@ -276,6 +276,36 @@ void	 whoop_page_free(struct whoop_page *);
 void	 whoop_record_free(struct whoop_record *);
 
 /*
+ * store.c: records into their tables.  Neither function begins or
+ * commits: the caller wraps a page (its records and the sync cursor)
+ * in one transaction, whoop_db_begin ... whoop_db_commit.
+ *
+ * whoop_store_upsert stores one record for an account whose accounts row
+ * exists (else the foreign key fails).  *change (may be NULL) says what
+ * happened: a record whose raw JSON equals the stored one is not written
+ * at all (its synced_at stays that of the last write).  Profile: one row
+ * per account.  Body measurement: a new row only when the newest row of
+ * the account has a different raw, so the table is a history of changes
+ * (never WHOOP_STORE_UPDATED).
+ *
+ * whoop_store_delete_missing deletes the account's rows of a collection
+ * whose start lies in [start_ge, start_lt) (RFC 3339; NULL leaves that
+ * side open) and whose key is not in keep_keys: the decimal id of a
+ * cycle or a recovery's cycle_id, the UUID of a sleep or workout.  A
+ * recovery has no start: the window applies to the start of its cycle's
+ * row (joined on cycle id), so a recovery whose cycle is not stored is
+ * never deleted.  *removed (may be NULL) is the number of rows deleted.
+ */
+#define WHOOP_STORE_UNCHANGED	0
+#define WHOOP_STORE_INSERTED	1
+#define WHOOP_STORE_UPDATED	2
+int	 whoop_store_upsert(struct whoop *, int64_t account,
+	    const struct whoop_record *, int *change);
+int	 whoop_store_delete_missing(struct whoop *, int64_t account,
+	    enum whoop_coll, const char *start_ge, const char *start_lt,
+	    const char *const *keep_keys, size_t nkeep, int *removed);
+
+/*
  * http.c: every request to WHOOP.  HTTPS only, peer and host verified,
  * TLS 1.2+, no redirects followed, bounded time and size; paced from the
  * X-RateLimit-* headers; retried with jittered backoff where a retry is

@@ -1,0 +1,374 @@
+/*
+ * Records into SQLite: idempotent upserts, the body measurement
+ * history, and the removal of records WHOOP no longer returns.
+ *
+ * The SQL is assembled from the constant colspec tables (column names
+ * are ours, never input) and every value is a bound parameter.  Nothing
+ * here begins or commits a transaction: the caller puts a page and its
+ * cursor into one (whoop_db_begin ... whoop_db_commit).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "extern.h"
+
+struct sqlbuf {
+	char	 s[8192];
+	size_t	 n;
+	int	 over;		/* truncated: never run */
+};
+
+static void	 sqlcat(struct sqlbuf *, const char *, ...) WHOOP_PRINTF(2, 3);
+
+static void
+sqlcat(struct sqlbuf *b, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 rc;
+
+	if (b->over)
+		return;
+	va_start(ap, fmt);
+	rc = vsnprintf(b->s + b->n, sizeof(b->s) - b->n, fmt, ap);
+	va_end(ap);
+	if (rc < 0 || (size_t)rc >= sizeof(b->s) - b->n) {
+		b->over = 1;
+		return;
+	}
+	b->n += (size_t)rc;
+}
+
+static int
+prepare(struct whoop *w, const struct sqlbuf *b, sqlite3_stmt **st)
+{
+	*st = NULL;
+	if (b->over)
+		return whoop_seterr(w, WHOOP_E_FAIL, "SQL statement too long");
+	if (sqlite3_prepare_v2(w->db, b->s, (int)b->n, st, NULL) !=
+	    SQLITE_OK)
+		return whoop_seterrdb(w, "prepare");
+	return 0;
+}
+
+static int
+bind_value(sqlite3_stmt *st, int i, const struct whoop_value *v)
+{
+	switch (v->type) {
+	case WHOOP_V_INT:
+		return sqlite3_bind_int64(st, i, v->i);
+	case WHOOP_V_REAL:
+		return sqlite3_bind_double(st, i, v->d);
+	case WHOOP_V_TEXT:
+		if (v->s == NULL)
+			return sqlite3_bind_null(st, i);
+		return sqlite3_bind_text(st, i, v->s, -1, SQLITE_STATIC);
+	default:
+		return sqlite3_bind_null(st, i);
+	}
+}
+
+/* The message of a failed step; a foreign key means no such account. */
+static int
+step_err(struct whoop *w, const struct whoop_colspec *cs, int64_t account)
+{
+	if (sqlite3_extended_errcode(w->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
+		return whoop_seterr(w, WHOOP_E_DB, "store %s: account %lld is "
+		    "not in the database (FOREIGN KEY constraint failed)",
+		    cs->name, (long long)account);
+	return whoop_seterrdb(w, "store %s for account %lld", cs->name,
+	    (long long)account);
+}
+
+/*
+ * The raw JSON stored now for this record (the newest row for body
+ * measurements): 1 if one is stored and equals rec's, 0 if one is
+ * stored and differs, 2 if none is stored, -1 on error.
+ */
+static int
+stored_raw(struct whoop *w, const struct whoop_colspec *cs, int64_t account,
+    const struct whoop_record *rec)
+{
+	struct sqlbuf	 b;
+	sqlite3_stmt	*st;
+	const void	*raw;
+	int		 rc, n, res;
+
+	memset(&b, 0, sizeof(b));
+	sqlcat(&b, "SELECT raw FROM \"%s\" WHERE account_id = ?1", cs->table);
+	if (cs->key >= 0)
+		sqlcat(&b, " AND \"%s\" = ?2", cs->fields[cs->key].column);
+	if (cs->coll == WHOOP_C_BODY)
+		sqlcat(&b, " ORDER BY id DESC LIMIT 1");
+	if (prepare(w, &b, &st) == -1)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, account) != SQLITE_OK ||
+	    (cs->key >= 0 &&
+	    bind_value(st, 2, &rec->v[cs->key]) != SQLITE_OK)) {
+		whoop_seterrdb(w, "bind");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		raw = sqlite3_column_blob(st, 0);
+		n = sqlite3_column_bytes(st, 0);
+		res = (size_t)n == rec->rawlen &&
+		    (n == 0 || memcmp(raw, rec->raw, rec->rawlen) == 0);
+	} else if (rc == SQLITE_DONE)
+		res = 2;
+	else
+		res = step_err(w, cs, account);
+	sqlite3_finalize(st);
+	return res;
+}
+
+/*
+ * INSERT of every colspec column, raw and synced_at; for keyed tables
+ * and the profile, an upsert that rewrites the row only when its raw
+ * JSON differs.
+ */
+static void
+build_insert(struct sqlbuf *b, const struct whoop_colspec *cs)
+{
+	size_t	 i;
+
+	sqlcat(b, "INSERT INTO \"%s\" (account_id", cs->table);
+	for (i = 0; i < cs->nfields; i++)
+		sqlcat(b, ", \"%s\"", cs->fields[i].column);
+	sqlcat(b, ", raw, synced_at) VALUES (?1");
+	for (i = 0; i < cs->nfields + 2; i++)
+		sqlcat(b, ", ?%zu", i + 2);
+	sqlcat(b, ")");
+	if (cs->coll == WHOOP_C_BODY)
+		return;
+	sqlcat(b, " ON CONFLICT (account_id");
+	if (cs->key >= 0)
+		sqlcat(b, ", \"%s\"", cs->fields[cs->key].column);
+	sqlcat(b, ") DO UPDATE SET");
+	for (i = 0; i < cs->nfields; i++)
+		sqlcat(b, " \"%s\" = excluded.\"%s\",", cs->fields[i].column,
+		    cs->fields[i].column);
+	sqlcat(b, " raw = excluded.raw, synced_at = excluded.synced_at"
+	    " WHERE \"%s\".raw IS NOT excluded.raw", cs->table);
+}
+
+int
+whoop_store_upsert(struct whoop *w, int64_t account,
+    const struct whoop_record *rec, int *change)
+{
+	const struct whoop_colspec	*cs;
+	struct sqlbuf			 b;
+	sqlite3_stmt			*st = NULL;
+	char				 now[WHOOP_TIMESTR_LEN];
+	size_t				 i;
+	int				 prior, rc, dummy;
+
+	if (change == NULL)
+		change = &dummy;
+	*change = WHOOP_STORE_UNCHANGED;
+	if (w == NULL)
+		return -1;
+	if (w->db == NULL)
+		return whoop_seterr(w, WHOOP_E_FAIL, "no database open");
+	if (rec == NULL || (cs = whoop_colspec(rec->coll)) == NULL ||
+	    rec->v == NULL || rec->raw == NULL)
+		return whoop_seterr(w, WHOOP_E_FAIL, "store: empty record");
+	if (cs->key >= 0 && rec->v[cs->key].type == WHOOP_V_NULL)
+		return whoop_seterr(w, WHOOP_E_FAIL, "store %s: record has "
+		    "no %s", cs->name, cs->fields[cs->key].column);
+	if (whoop_time_format(whoop_time_now_ms(), now, sizeof(now)) == -1)
+		return whoop_seterr(w, WHOOP_E_FAIL, "store: cannot read the "
+		    "clock");
+
+	/* An unchanged record is not written at all. */
+	if ((prior = stored_raw(w, cs, account, rec)) == -1)
+		return -1;
+	if (prior == 1)
+		return 0;
+
+	memset(&b, 0, sizeof(b));
+	build_insert(&b, cs);
+	if (prepare(w, &b, &st) == -1)
+		return -1;
+	rc = sqlite3_bind_int64(st, 1, account);
+	for (i = 0; rc == SQLITE_OK && i < cs->nfields; i++)
+		rc = bind_value(st, (int)i + 2, &rec->v[i]);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, (int)cs->nfields + 2, rec->raw,
+		    (int)rec->rawlen, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, (int)cs->nfields + 3, now, -1,
+		    SQLITE_STATIC);
+	if (rc != SQLITE_OK) {
+		whoop_seterrdb(w, "bind");
+		goto fail;
+	}
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		step_err(w, cs, account);
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	if (sqlite3_changes(w->db) != 1)
+		return whoop_seterr(w, WHOOP_E_DB, "store %s for account %lld: "
+		    "%d rows changed, expected 1", cs->name,
+		    (long long)account, sqlite3_changes(w->db));
+	*change = prior == 2 || cs->coll == WHOOP_C_BODY ?
+	    WHOOP_STORE_INSERTED : WHOOP_STORE_UPDATED;
+	return 0;
+fail:
+	sqlite3_finalize(st);
+	return -1;
+}
+
+static int
+exec(struct whoop *w, const char *sql)
+{
+	if (sqlite3_exec(w->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return whoop_seterrdb(w, "delete_missing");
+	return 0;
+}
+
+/* A window bound in the stored form; NULL stays NULL (open). */
+static int
+bound(struct whoop *w, const char *s, char *buf, size_t bufsz,
+    const char **out)
+{
+	int64_t	 ms;
+
+	*out = NULL;
+	if (s == NULL)
+		return 0;
+	if (whoop_time_parse(w, s, &ms) == -1 ||
+	    whoop_time_format(ms, buf, bufsz) == -1)
+		return -1;
+	*out = buf;
+	return 0;
+}
+
+/* The kept keys into temp.whoop_keep, typed as the key column is. */
+static int
+fill_keep(struct whoop *w, const struct whoop_field *key,
+    const char *const *keep, size_t nkeep)
+{
+	sqlite3_stmt	*st = NULL;
+	long long	 id;
+	char		 uuid[40];
+	size_t		 i, j, len;
+	int		 rc;
+
+	if (exec(w, "CREATE TEMP TABLE IF NOT EXISTS whoop_keep "
+	    "(k PRIMARY KEY)") == -1 ||
+	    exec(w, "DELETE FROM temp.whoop_keep") == -1)
+		return -1;
+	if (sqlite3_prepare_v2(w->db, "INSERT OR IGNORE INTO temp.whoop_keep "
+	    "(k) VALUES (?1)", -1, &st, NULL) != SQLITE_OK)
+		return whoop_seterrdb(w, "delete_missing");
+	for (i = 0; i < nkeep; i++) {
+		if (keep[i] == NULL)
+			continue;
+		if (key->type == WHOOP_F_INT) {
+			if (whoop_strtoll(w, keep[i], INT64_MIN, INT64_MAX,
+			    &id) == -1)
+				goto fail;
+			rc = sqlite3_bind_int64(st, 1, id);
+		} else if ((len = strlen(keep[i])) < sizeof(uuid)) {
+			/* UUIDs are stored lowercase. */
+			for (j = 0; j <= len; j++)
+				uuid[j] = keep[i][j] >= 'A' &&
+				    keep[i][j] <= 'F' ?
+				    (char)(keep[i][j] - 'A' + 'a') : keep[i][j];
+			rc = sqlite3_bind_text(st, 1, uuid, -1,
+			    SQLITE_TRANSIENT);
+		} else
+			rc = sqlite3_bind_text(st, 1, keep[i], -1,
+			    SQLITE_STATIC);
+		if (rc != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
+			whoop_seterrdb(w, "delete_missing");
+			goto fail;
+		}
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+	sqlite3_finalize(st);
+	return 0;
+fail:
+	sqlite3_finalize(st);
+	return -1;
+}
+
+int
+whoop_store_delete_missing(struct whoop *w, int64_t account,
+    enum whoop_coll coll, const char *start_ge, const char *start_lt,
+    const char *const *keep_keys, size_t nkeep, int *removed)
+{
+	const struct whoop_colspec	*cs = whoop_colspec(coll), *cy;
+	const struct whoop_field	*key;
+	struct sqlbuf			 b;
+	sqlite3_stmt			*st = NULL;
+	char				 gebuf[WHOOP_TIMESTR_LEN];
+	char				 ltbuf[WHOOP_TIMESTR_LEN];
+	const char			*ge, *lt;
+	int				 rc = -1;
+
+	if (removed != NULL)
+		*removed = 0;
+	if (w == NULL)
+		return -1;
+	if (w->db == NULL)
+		return whoop_seterr(w, WHOOP_E_FAIL, "no database open");
+	if (cs == NULL || !cs->paginated || cs->key < 0)
+		return whoop_seterr(w, WHOOP_E_FAIL, "delete_missing: not a "
+		    "collection of records");
+	if (bound(w, start_ge, gebuf, sizeof(gebuf), &ge) == -1 ||
+	    bound(w, start_lt, ltbuf, sizeof(ltbuf), &lt) == -1)
+		return -1;
+	key = &cs->fields[cs->key];
+	if (fill_keep(w, key, keep_keys, nkeep) == -1)
+		goto out;
+
+	memset(&b, 0, sizeof(b));
+	sqlcat(&b, "DELETE FROM \"%s\" WHERE account_id = ?1", cs->table);
+	if (cs->start >= 0)
+		sqlcat(&b, " AND (?2 IS NULL OR \"%s\" >= ?2)"
+		    " AND (?3 IS NULL OR \"%s\" < ?3)",
+		    cs->fields[cs->start].column,
+		    cs->fields[cs->start].column);
+	else {
+		/* A recovery has no start: its cycle's start decides. */
+		cy = whoop_colspec(WHOOP_C_CYCLE);
+		sqlcat(&b, " AND \"%s\" IN (SELECT \"%s\" FROM \"%s\""
+		    " WHERE account_id = ?1"
+		    " AND (?2 IS NULL OR \"%s\" >= ?2)"
+		    " AND (?3 IS NULL OR \"%s\" < ?3))", key->column,
+		    cy->fields[cy->key].column, cy->table,
+		    cy->fields[cy->start].column,
+		    cy->fields[cy->start].column);
+	}
+	sqlcat(&b, " AND \"%s\" NOT IN (SELECT k FROM temp.whoop_keep)",
+	    key->column);
+	if (prepare(w, &b, &st) == -1)
+		goto out;
+	if (sqlite3_bind_int64(st, 1, account) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, ge, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 3, lt, -1, SQLITE_STATIC) != SQLITE_OK) {
+		whoop_seterrdb(w, "delete_missing");
+		goto out;
+	}
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		whoop_seterrdb(w, "delete_missing %s for account %lld",
+		    cs->name, (long long)account);
+		goto out;
+	}
+	if (removed != NULL)
+		*removed = sqlite3_changes(w->db);
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	/* Emptied either way; an error here adds nothing to the first. */
+	sqlite3_exec(w->db, "DELETE FROM temp.whoop_keep", NULL, NULL, NULL);
+	return rc;
+}
