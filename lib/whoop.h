@@ -378,8 +378,9 @@ int	 whoop_api_page(struct whoop_http *, enum whoop_coll,
  * Binds 127.0.0.1 (and ::1 for a "localhost" redirect URI) only, and
  * takes exactly one valid callback: GET on the callback path with the
  * expected state.  Other paths and methods get 404 and 405 and the flow
- * goes on; a wrong or missing state gets 400 and counts as a bad
- * request; too many bad requests or the deadline end it.
+ * goes on; a wrong or missing state gets 400.  Each of these counts as a
+ * bad request, so a flood of junk cannot hold the listener open: too many
+ * bad requests, or the deadline, end it.
  */
 struct whoop_listener;
 
@@ -494,6 +495,48 @@ int	 whoop_account_set_status(struct whoop *, int64_t account,
 	    const char *status);
 /* Account ids in the database, ascending; free(*ids). */
 int	 whoop_account_list(struct whoop *, int64_t **ids, size_t *n);
+/* What whoop-auth -l and the health check show: no secret in it. */
+struct whoop_account_info {
+	int64_t	 account;
+	char	 status[16];		/* active, needs_login, revoked */
+	char	 email[256];		/* "" if no profile */
+	int	 has_tokens;
+	int	 has_refresh;
+	int64_t	 expires_at_ms;		/* of the access token */
+	char	 last_sync[WHOOP_TIMESTR_LEN];	/* "" if never */
+};
+int	 whoop_account_infos(struct whoop *, struct whoop_account_info **,
+	    size_t *n);
+
+/*
+ * syncstate.c: how far the sync of one collection of one account has
+ * come.  A pass walks a window [pass_start, pass_end) newest first;
+ * cursor is the oldest start committed in it, so a pass cut short
+ * resumes below it.  Empty strings stand for NULL.
+ */
+struct whoop_syncstate {
+	int	 exists;
+	char	 high_water[WHOOP_TIMESTR_LEN];	/* newest start seen */
+	char	 pass_start[WHOOP_TIMESTR_LEN];	/* "" with pass_end: all */
+	char	 pass_end[WHOOP_TIMESTR_LEN];	/* "": no pass under way */
+	char	 cursor[WHOOP_TIMESTR_LEN];
+	char	 last_success[WHOOP_TIMESTR_LEN];
+	char	 last_error[256];
+};
+int	 whoop_syncstate_get(struct whoop *, int64_t account,
+	    const char *coll, struct whoop_syncstate *);
+int	 whoop_syncstate_put(struct whoop *, int64_t account,
+	    const char *coll, const struct whoop_syncstate *);
+/* 0 with the sleep's start in buf; -1 if it is not stored. */
+int	 whoop_store_sleep_start(struct whoop *, int64_t account,
+	    const char *sleep_id, char *buf, size_t bufsz);
+
+/* lock.c: the run lock beside the database (flock).  Returns an fd. */
+int	 whoop_lock(struct whoop *, const char *path, long wait_seconds);
+void	 whoop_unlock(int);
+
+/* process.c: umask 077, no core dumps, not dumpable. */
+int	 whoop_process_harden(struct whoop *);
 
 /* version.c: the versions of the libraries linked in, for audits. */
 void	 whoop_versions(char *buf, size_t bufsz);	/* SQLite, OpenSSL */
