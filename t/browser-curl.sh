@@ -1,0 +1,32 @@
+#!/bin/sh
+# A stand-in browser for the tests: loads the authorize URL and follows
+# the redirect to the loopback listener, as a browser would.  It keeps
+# what it saw in $TMPDIR for the test to inspect.  BROWSER_MODE (read
+# from a file, since whoop-auth gives the browser a minimal environment)
+# can make it tamper with the callback.
+dir=${TMPDIR:-/tmp}
+mode=$(cat "$dir/browser.mode" 2>/dev/null)
+case $mode in
+tamper-state)
+	loc=$(curl -sS -o /dev/null -w '%{redirect_url}' "$1") || exit 1
+	loc=$(printf '%s' "$loc" | sed 's/state=[^&]*/state=forged0000000000/')
+	exec curl -sS -D "$dir/browser.headers" -o "$dir/browser.body" "$loc"
+	;;
+drop-state)
+	loc=$(curl -sS -o /dev/null -w '%{redirect_url}' "$1") || exit 1
+	loc=$(printf '%s' "$loc" | sed 's/[&?]state=[^&]*//')
+	exec curl -sS -D "$dir/browser.headers" -o "$dir/browser.body" "$loc"
+	;;
+replay)
+	loc=$(curl -sS -o /dev/null -w '%{redirect_url}' "$1") || exit 1
+	printf '%s\n' "$loc" >"$dir/browser.loc"
+	exec curl -sS -D "$dir/browser.headers" -o "$dir/browser.body" "$loc"
+	;;
+none)
+	exit 0
+	;;
+*)
+	exec curl -sS -L --max-redirs 2 -D "$dir/browser.headers" \
+	    -o "$dir/browser.body" "$1"
+	;;
+esac
