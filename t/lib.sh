@@ -16,6 +16,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/whoop-t.XXXXXX") || exit 1
 export T
 
 tap_cleanup() {
+	[ -n "${KEEP_T:-}" ] && { echo "# kept $T"; return; }
 	if command -v sim_stop >/dev/null 2>&1; then
 		sim_stop
 	fi

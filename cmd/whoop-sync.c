@@ -1,0 +1,789 @@
+/*
+ * whoop-sync: bring the local database up to date with WHOOP.
+ *
+ * Made for cron: quiet on success, one lock so runs never overlap, token
+ * refresh serialised and committed before use (WHOOP rotates refresh
+ * tokens), every page committed with its cursor so a run cut short at
+ * any instant is finished by the next one, and a re-score window so that
+ * records WHOOP scores late are updated in place.
+ */
+#include <err.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "whoop.h"
+
+#define REFRESH_MARGIN_MS	(5 * 60 * 1000)	/* refresh this early */
+#define DEFAULT_RESCORE_DAYS	7
+#define EPOCH			"1970-01-01T00:00:00.000Z"
+
+static struct whoop	*w;
+
+struct keys {
+	char	**v;
+	size_t	  n, cap;
+};
+
+struct run {
+	struct whoop_http	*h;
+	struct whoop_key	 key;
+	struct whoop_config	*conf;
+	int			 dry, verbose, tty;
+	int			 want[WHOOP_C_COUNT];
+	const char		*since;		/* -s, canonical */
+	int			 full;
+	int			 rescore_days;
+	int			 worst;		/* exit status so far */
+	int			 stop;		/* rate budget spent: stop */
+	long			 nnew, nupd, nrem;
+};
+
+struct acct {
+	int64_t		 id;
+	struct whoop_cred cred;
+	int		 dead;		/* needs a new login */
+};
+
+/* Collections in the order they are synced: sleep before recovery. */
+static const enum whoop_coll order[] = {
+	WHOOP_C_PROFILE, WHOOP_C_BODY, WHOOP_C_CYCLE, WHOOP_C_SLEEP,
+	WHOOP_C_RECOVERY, WHOOP_C_WORKOUT,
+};
+#define NORDER	(sizeof(order) / sizeof(order[0]))
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: whoop-sync [-nv] [-a account] [-d file] [-F | -s date] "
+	    "[-t types]\n"
+	    "                  [-w seconds]\n"
+	    "       whoop-sync -c [-d file]\n"
+	    "       whoop-sync --help | --version\n");
+}
+
+static void
+help(void)
+{
+	printf("usage: whoop-sync [-nv] [-a account] [-d file] [-F | -s date] "
+	    "[-t types]\n"
+	    "                  [-w seconds]\n"
+	    "       whoop-sync -c [-d file]\n"
+	    "\n"
+	    "  -a account  sync only this account (WHOOP user id)\n"
+	    "  -c          health check: integrity, key, tokens, last syncs\n"
+	    "  -d file     database (default $XDG_DATA_HOME/whoop/whoop.db)\n"
+	    "  -F          full backfill from the beginning\n"
+	    "  -n          dry run: fetch and report, write nothing\n"
+	    "  -s date     backfill from date (YYYY-MM-DD, RFC 3339, 30d)\n"
+	    "  -t types    comma-separated: profile,body,cycle,recovery,"
+	    "sleep,workout\n"
+	    "  -v          one progress line per collection on stderr\n"
+	    "  -w seconds  wait this long for another run to finish\n"
+	    "\nSee whoop-sync(1).\n");
+}
+
+static void
+version(void)
+{
+	char	 buf[512];
+
+	printf("whoop-sync %s\n", WHOOP_VERSION);
+	whoop_versions_net(buf, sizeof(buf));
+	fputs(buf, stdout);
+	whoop_versions(buf, sizeof(buf));
+	fputs(buf, stdout);
+}
+
+static void
+worse(struct run *r, int code)
+{
+	/* Auth needs a person; temporary cures itself; 1 is the rest. */
+	static const int rank[] = { [0] = 0, [75] = 1, [1] = 2, [77] = 3,
+	    [78] = 4 };
+
+	if (code < 0 || code > 78)
+		code = WHOOP_EXIT_FAIL;
+	if (rank[code] > rank[r->worst] || (r->worst == 0 && code != 0))
+		r->worst = code;
+}
+
+static void
+keys_add(struct keys *k, const char *s)
+{
+	char	**nv;
+
+	if (k->n == k->cap) {
+		k->cap = k->cap ? k->cap * 2 : 64;
+		if ((nv = reallocarray(k->v, k->cap, sizeof(*nv))) == NULL)
+			err(WHOOP_EXIT_FAIL, NULL);
+		k->v = nv;
+	}
+	if ((k->v[k->n++] = strdup(s)) == NULL)
+		err(WHOOP_EXIT_FAIL, NULL);
+}
+
+static void
+keys_free(struct keys *k)
+{
+	size_t	 i;
+
+	for (i = 0; i < k->n; i++)
+		free(k->v[i]);
+	free(k->v);
+	memset(k, 0, sizeof(*k));
+}
+
+/* The record's key as text, for the "still there" set. */
+static void
+rec_key(const struct whoop_colspec *cs, const struct whoop_record *rec,
+    char *buf, size_t bufsz)
+{
+	const struct whoop_value *v = &rec->v[cs->key];
+
+	if (v->type == WHOOP_V_INT)
+		(void)snprintf(buf, bufsz, "%lld", (long long)v->i);
+	else if (v->type == WHOOP_V_TEXT)
+		(void)snprintf(buf, bufsz, "%s", v->s);
+	else
+		buf[0] = '\0';
+}
+
+/*
+ * The time that orders a record in its collection: its start, or for a
+ * recovery the start of its sleep, which was synced just before.
+ */
+static int
+rec_time(int64_t account, const struct whoop_colspec *cs,
+    const struct whoop_record *rec, char *buf, size_t bufsz)
+{
+	size_t	 i;
+
+	buf[0] = '\0';
+	if (cs->start >= 0 && rec->v[cs->start].type == WHOOP_V_TEXT) {
+		(void)snprintf(buf, bufsz, "%s", rec->v[cs->start].s);
+		return 0;
+	}
+	if (cs->coll != WHOOP_C_RECOVERY)
+		return -1;
+	for (i = 0; i < cs->nfields; i++)
+		if (strcmp(cs->fields[i].column, "sleep_id") == 0 &&
+		    rec->v[i].type == WHOOP_V_TEXT)
+			return whoop_store_sleep_start(w, account,
+			    rec->v[i].s, buf, bufsz);
+	return -1;
+}
+
+static void
+progress(struct run *r, const struct whoop_colspec *cs, int64_t account,
+    int pages, long recs, int final)
+{
+	if (!r->verbose)
+		return;
+	if (r->tty && !final) {
+		fprintf(stderr, "\r\033[K%lld %s: %d page%s, %ld record%s, "
+		    "%ld request%s", (long long)account, cs->name, pages,
+		    pages == 1 ? "" : "s", recs, recs == 1 ? "" : "s",
+		    whoop_http_requests(r->h),
+		    whoop_http_requests(r->h) == 1 ? "" : "s");
+		fflush(stderr);
+	} else if (final)
+		fprintf(stderr, "%s%lld %s: %d page%s, %ld record%s\n",
+		    r->tty ? "\r\033[K" : "", (long long)account, cs->name,
+		    pages, pages == 1 ? "" : "s", recs, recs == 1 ? "" : "s");
+}
+
+/*
+ * Make sure the access token is good for a while.  Under BEGIN IMMEDIATE
+ * the tokens are read again: another process may have refreshed them
+ * since (it cannot be a whoop-sync, which holds the run lock, but a
+ * whoop-auth may have logged in again).  Only then refresh, and commit
+ * the new pair before anything uses it.
+ */
+static int
+ensure_token(struct run *r, struct acct *a, int force)
+{
+	struct whoop_cred	 fresh;
+	struct whoop_client	 cl;
+	struct whoop_tokens	 nt;
+	char			*secret = NULL;
+	int64_t			 now = whoop_time_now_ms();
+	int			 rc = -1;
+
+	if (!force && a->cred.tok.expires_at_ms - now > REFRESH_MARGIN_MS)
+		return 0;
+	if (whoop_db_begin(w) == -1)
+		return -1;
+	if (whoop_cred_load(w, &r->key, a->id, &fresh) == -1)
+		goto out;
+	if (strcmp(fresh.tok.access_token, a->cred.tok.access_token) != 0 &&
+	    fresh.tok.expires_at_ms - now > REFRESH_MARGIN_MS) {
+		/* Someone else already has a new pair: use it. */
+		whoop_db_rollback(w);
+		whoop_cred_clear(&a->cred);
+		a->cred = fresh;
+		return 0;
+	}
+	if (fresh.tok.refresh_token == NULL) {
+		whoop_cred_clear(&fresh);
+		whoop_seterr(w, WHOOP_E_AUTH, "the access token expired and "
+		    "there is no refresh token (no offline scope); run "
+		    "whoop-auth");
+		goto dead;
+	}
+	cl.client_id = fresh.client_id;
+	cl.redirect_uri = NULL;
+	if (fresh.client_secret != NULL)
+		cl.client_secret = fresh.client_secret;
+	else {
+		if (whoop_config_client_secret(w, r->conf, &secret) == -1) {
+			whoop_cred_clear(&fresh);
+			goto out;
+		}
+		cl.client_secret = secret;
+	}
+	if (whoop_oauth_refresh(r->h, &cl, fresh.tok.refresh_token,
+	    &nt) == -1) {
+		whoop_freestr(secret);
+		whoop_cred_clear(&fresh);
+		if (whoop_errcode(w) == WHOOP_E_AUTH)
+			goto dead;
+		goto out;
+	}
+	if (whoop_cred_store(w, &r->key, a->id, &cl, &nt) == -1 ||
+	    whoop_audit(w, a->id, "token_refreshed", NULL) == -1 ||
+	    whoop_db_commit(w) == -1) {
+		whoop_freestr(secret);
+		whoop_cred_clear(&fresh);
+		whoop_tokens_clear(&nt);
+		goto out;
+	}
+	whoop_freestr(secret);
+	whoop_cred_clear(&fresh);
+	whoop_tokens_clear(&a->cred.tok);
+	a->cred.tok = nt;
+	return 0;
+dead:
+	{
+		char	 msg[512];
+
+		/* invalid_grant: the grant is gone; only a person can help. */
+		(void)snprintf(msg, sizeof(msg), "%s", whoop_errmsg(w));
+		whoop_account_set_status(w, a->id, "needs_login");
+		whoop_audit(w, a->id, "login_needed", msg);
+		whoop_db_commit(w);
+		whoop_seterr(w, WHOOP_E_AUTH, "%s; run whoop-auth", msg);
+		a->dead = 1;
+	}
+	return -1;
+out:
+	whoop_db_rollback(w);
+	return rc;
+}
+
+/* One page, with one refresh and one retry on a 401. */
+static int
+fetch(struct run *r, struct acct *a, enum whoop_coll coll, const char *start,
+    const char *end, const char *token, struct whoop_page *page)
+{
+	if (whoop_api_page(r->h, coll, a->cred.tok.access_token, start, end,
+	    token, 25, page) == 0)
+		return 0;
+	if (whoop_errcode(w) != WHOOP_E_AUTH || a->dead)
+		return -1;
+	if (ensure_token(r, a, 1) == -1)
+		return -1;
+	return whoop_api_page(r->h, coll, a->cred.tok.access_token, start,
+	    end, token, 25, page);
+}
+
+static void
+record_error(struct run *r, int64_t account, const char *coll,
+    const char *msg)
+{
+	struct whoop_syncstate	 ss;
+
+	if (r->dry)
+		return;
+	if (whoop_db_begin(w) == 0 &&
+	    whoop_syncstate_get(w, account, coll, &ss) == 0) {
+		(void)snprintf(ss.last_error, sizeof(ss.last_error), "%s", msg);
+		if (whoop_syncstate_put(w, account, coll, &ss) == 0 &&
+		    whoop_db_commit(w) == 0)
+			return;
+	}
+	whoop_db_rollback(w);
+}
+
+static int
+finish_txn(struct run *r)
+{
+	if (r->dry)
+		return whoop_db_rollback(w);
+	return whoop_db_commit(w);
+}
+
+/* profile and body: one object each. */
+static int
+sync_single(struct run *r, struct acct *a, const struct whoop_colspec *cs)
+{
+	struct whoop_page	 page;
+	struct whoop_syncstate	 ss;
+	char			 now[WHOOP_TIMESTR_LEN];
+	int			 change;
+
+	if (fetch(r, a, cs->coll, NULL, NULL, NULL, &page) == -1)
+		return -1;
+	if (page.nrecs != 1) {
+		whoop_seterr(w, WHOOP_E_PROTO, "%s", page.nrejected ?
+		    page.reject_msg : "no record");
+		whoop_page_free(&page);
+		return -1;
+	}
+	(void)whoop_time_format(whoop_time_now_ms(), now, sizeof(now));
+	if (whoop_db_begin(w) == -1 ||
+	    whoop_store_upsert(w, a->id, &page.recs[0], &change) == -1 ||
+	    whoop_syncstate_get(w, a->id, cs->name, &ss) == -1)
+		goto fail;
+	(void)snprintf(ss.last_success, sizeof(ss.last_success), "%s", now);
+	ss.last_error[0] = '\0';
+	if (whoop_syncstate_put(w, a->id, cs->name, &ss) == -1 ||
+	    finish_txn(r) == -1)
+		goto fail;
+	r->nnew += change == 1;
+	r->nupd += change == 2;
+	whoop_page_free(&page);
+	progress(r, cs, a->id, 1, 1, 1);
+	return 0;
+fail:
+	whoop_db_rollback(w);
+	whoop_page_free(&page);
+	return -1;
+}
+
+/*
+ * A paginated collection.  A pass is the window [pass_start, pass_end):
+ * from the high-water mark less the re-score window to now.  Each page is
+ * committed with the cursor.  Rows the API no longer returns are removed
+ * only when the whole window was fetched in this run, without a rejected
+ * record, and returned something.
+ */
+static int
+sync_pages(struct run *r, struct acct *a, const struct whoop_colspec *cs)
+{
+	struct whoop_syncstate	 ss;
+	struct whoop_page	 page;
+	struct keys		 seen;
+	char			 now[WHOOP_TIMESTR_LEN], from[WHOOP_TIMESTR_LEN];
+	char			 end[WHOOP_TIMESTR_LEN], t[WHOOP_TIMESTR_LEN];
+	char			 k[64], reject[256] = "", *token = NULL;
+	const char		*start;
+	long			 recs = 0;
+	int64_t			 hw;
+	int			 pages = 0, resumed = 0, change, removed = 0;
+	size_t			 i;
+
+	memset(&seen, 0, sizeof(seen));
+	(void)whoop_time_format(whoop_time_now_ms(), now, sizeof(now));
+	if (whoop_syncstate_get(w, a->id, cs->name, &ss) == -1)
+		return -1;
+
+	if (ss.pass_end[0] != '\0' && !r->full && r->since == NULL) {
+		/* Resume an interrupted pass below what it committed. */
+		resumed = 1;
+		(void)snprintf(end, sizeof(end), "%s", ss.cursor[0] ?
+		    ss.cursor : ss.pass_end);
+	} else {
+		if (r->full)
+			ss.pass_start[0] = '\0';
+		else if (r->since != NULL)
+			(void)snprintf(ss.pass_start, sizeof(ss.pass_start),
+			    "%s", r->since);
+		else if (ss.high_water[0] != '\0' &&
+		    whoop_time_parse(NULL, ss.high_water, &hw) == 0) {
+			hw -= (int64_t)r->rescore_days * 86400000;
+			if (whoop_time_format(hw < 0 ? 0 : hw, ss.pass_start,
+			    sizeof(ss.pass_start)) == -1)
+				ss.pass_start[0] = '\0';
+		} else
+			ss.pass_start[0] = '\0';
+		(void)snprintf(ss.pass_end, sizeof(ss.pass_end), "%s", now);
+		ss.cursor[0] = '\0';
+		(void)snprintf(end, sizeof(end), "%s", now);
+	}
+	start = ss.pass_start[0] ? ss.pass_start : NULL;
+	(void)snprintf(from, sizeof(from), "%s", start ? start : EPOCH);
+
+	for (;;) {
+		if (fetch(r, a, cs->coll, start, end, token, &page) == -1) {
+			free(token);
+			keys_free(&seen);
+			return -1;
+		}
+		pages++;
+		if (page.nrejected && reject[0] == '\0')
+			(void)snprintf(reject, sizeof(reject), "%s",
+			    page.reject_msg);
+		if (whoop_db_begin(w) == -1)
+			goto fail;
+		for (i = 0; i < page.nrecs; i++) {
+			if (whoop_store_upsert(w, a->id, &page.recs[i],
+			    &change) == -1)
+				goto fail;
+			r->nnew += change == 1;
+			r->nupd += change == 2;
+			rec_key(cs, &page.recs[i], k, sizeof(k));
+			keys_add(&seen, k);
+			if (rec_time(a->id, cs, &page.recs[i], t,
+			    sizeof(t)) == 0 && t[0] != '\0') {
+				if (ss.cursor[0] == '\0' ||
+				    strcmp(t, ss.cursor) < 0)
+					(void)snprintf(ss.cursor,
+					    sizeof(ss.cursor), "%s", t);
+				if (strcmp(t, ss.high_water) > 0)
+					(void)snprintf(ss.high_water,
+					    sizeof(ss.high_water), "%s", t);
+			}
+		}
+		recs += (long)page.nrecs;
+		if (whoop_syncstate_put(w, a->id, cs->name, &ss) == -1 ||
+		    finish_txn(r) == -1)
+			goto fail;
+		free(token);
+		token = NULL;
+		if (page.next_token != NULL &&
+		    (token = strdup(page.next_token)) == NULL)
+			err(WHOOP_EXIT_FAIL, NULL);
+		whoop_page_free(&page);
+		progress(r, cs, a->id, pages, recs, 0);
+		if (token == NULL)
+			break;
+	}
+
+	/* The pass is complete. */
+	if (whoop_db_begin(w) == -1)
+		goto fail2;
+	if (!resumed && reject[0] == '\0' && seen.n > 0 &&
+	    whoop_store_delete_missing(w, a->id, cs->coll, from, ss.pass_end,
+	    (const char *const *)seen.v, seen.n, &removed) == -1)
+		goto fail2;
+	r->nrem += removed;
+	ss.pass_start[0] = ss.pass_end[0] = ss.cursor[0] = '\0';
+	(void)snprintf(ss.last_success, sizeof(ss.last_success), "%s", now);
+	(void)snprintf(ss.last_error, sizeof(ss.last_error), "%s", reject);
+	if (whoop_syncstate_put(w, a->id, cs->name, &ss) == -1 ||
+	    finish_txn(r) == -1)
+		goto fail2;
+	keys_free(&seen);
+	progress(r, cs, a->id, pages, recs, 1);
+	if (reject[0] != '\0')
+		return whoop_seterr(w, WHOOP_E_PROTO, "%s", reject);
+	return 0;
+fail:
+	whoop_page_free(&page);
+fail2:
+	whoop_db_rollback(w);
+	free(token);
+	keys_free(&seen);
+	return -1;
+}
+
+static void
+sync_account(struct run *r, int64_t id)
+{
+	struct acct	 a;
+	struct timespec	 t0, t1;
+	long		 req0 = whoop_http_requests(r->h);
+	long		 n0 = r->nnew, u0 = r->nupd, m0 = r->nrem;
+	char		 detail[512], failed[128] = "";
+	size_t		 i;
+	int		 rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(&a, 0, sizeof(a));
+	a.id = id;
+	if (whoop_cred_load(w, &r->key, id, &a.cred) == -1) {
+		warnx("account %lld: %s", (long long)id, whoop_errmsg(w));
+		worse(r, whoop_exitcode(w));
+		return;
+	}
+	if (ensure_token(r, &a, 0) == -1) {
+		warnx("account %lld: %s", (long long)id, whoop_errmsg(w));
+		worse(r, whoop_exitcode(w));
+		whoop_cred_clear(&a.cred);
+		return;
+	}
+	for (i = 0; i < NORDER && !a.dead && !r->stop; i++) {
+		const struct whoop_colspec *cs = whoop_colspec(order[i]);
+
+		if (!r->want[order[i]])
+			continue;
+		rc = cs->paginated ? sync_pages(r, &a, cs) :
+		    sync_single(r, &a, cs);
+		if (rc == -1) {
+			warnx("account %lld: %s: %s", (long long)id, cs->name,
+			    whoop_errmsg(w));
+			record_error(r, id, cs->name, whoop_errmsg(w));
+			worse(r, whoop_exitcode(w));
+			if (whoop_errcode(w) == WHOOP_E_RATE)
+				r->stop = 1;
+			if (strlen(failed) + strlen(cs->name) + 2 <
+			    sizeof(failed))
+				(void)snprintf(failed + strlen(failed),
+				    sizeof(failed) - strlen(failed), "%s%s",
+				    failed[0] ? "," : "", cs->name);
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	(void)snprintf(detail, sizeof(detail), "new=%ld updated=%ld "
+	    "removed=%ld requests=%ld seconds=%.1f%s%s", r->nnew - n0,
+	    r->nupd - u0, r->nrem - m0, whoop_http_requests(r->h) - req0,
+	    (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+	    failed[0] ? " failed=" : "", failed);
+	if (r->verbose)
+		fprintf(stderr, "%lld: %s\n", (long long)id, detail);
+	if (r->dry)
+		printf("%lld\t%ld\t%ld\t%ld\n", (long long)id, r->nnew - n0,
+		    r->nupd - u0, r->nrem - m0);
+	else
+		(void)whoop_audit(w, id, "sync", detail);
+	whoop_cred_clear(&a.cred);
+}
+
+static int
+parse_types(struct run *r, const char *arg)
+{
+	char	*s, *p, *tok;
+	const struct whoop_colspec *cs;
+
+	memset(r->want, 0, sizeof(r->want));
+	if ((s = strdup(arg)) == NULL)
+		err(WHOOP_EXIT_FAIL, NULL);
+	for (p = s; (tok = strsep(&p, ",")) != NULL;) {
+		if ((cs = whoop_colspec_byname(tok)) == NULL) {
+			warnx("-t: unknown type \"%s\"; types are profile, "
+			    "body, cycle, recovery, sleep, workout", tok);
+			free(s);
+			return -1;
+		}
+		r->want[cs->coll] = 1;
+	}
+	free(s);
+	return 0;
+}
+
+/*
+ * The health check: the database, the key, each account's token and the
+ * last sync of each of its collections.  One line each on stdout, "ok" or
+ * "fail"; exit 0 only when all are ok.
+ */
+static int
+health(const struct whoop_paths *p, const struct whoop_config *c)
+{
+	struct whoop_account_info	*ai = NULL;
+	struct whoop_syncstate		 ss;
+	struct whoop_key		 key;
+	char				*report = NULL;
+	size_t				 n = 0, i, j;
+	int				 bad = 0, rc;
+
+	rc = whoop_db_check(w, 1, &report);
+	if (rc != 0) {
+		printf("fail\tdatabase\t%s\n", rc == 1 ? report :
+		    whoop_errmsg(w));
+		bad = 1;
+	} else
+		printf("ok\tdatabase\t%s\n", p->db);
+	free(report);
+	if (whoop_key_load(w, c->key_command ? NULL : p->key, c->key_command,
+	    &key) == -1) {
+		printf("fail\tkey\t%s\n", whoop_errmsg(w));
+		bad = 1;
+	} else {
+		printf("ok\tkey\t%s\n", c->key_command ? "key_command" :
+		    p->key);
+		whoop_key_wipe(&key);
+	}
+	if (whoop_account_infos(w, &ai, &n) == -1) {
+		printf("fail\taccounts\t%s\n", whoop_errmsg(w));
+		return WHOOP_EXIT_FAIL;
+	}
+	if (n == 0) {
+		printf("fail\taccounts\tnone; run whoop-auth\n");
+		bad = 1;
+	}
+	for (i = 0; i < n; i++) {
+		int ok = strcmp(ai[i].status, "active") == 0 &&
+		    ai[i].has_tokens && (ai[i].has_refresh ||
+		    ai[i].expires_at_ms > whoop_time_now_ms());
+
+		printf("%s\t%lld\ttoken\t%s\n", ok ? "ok" : "fail",
+		    (long long)ai[i].account, ok ? "usable" :
+		    strcmp(ai[i].status, "active") ? ai[i].status :
+		    "expired without a refresh token");
+		bad |= !ok;
+		for (j = 0; j < NORDER; j++) {
+			const struct whoop_colspec *cs =
+			    whoop_colspec(order[j]);
+
+			if (whoop_syncstate_get(w, ai[i].account, cs->name,
+			    &ss) == -1)
+				continue;
+			ok = ss.last_success[0] != '\0' &&
+			    ss.last_error[0] == '\0';
+			printf("%s\t%lld\t%s\t%s%s%s\n", ok ? "ok" : "fail",
+			    (long long)ai[i].account, cs->name,
+			    ss.last_success[0] ? ss.last_success : "never",
+			    ss.last_error[0] ? "\t" : "", ss.last_error);
+			bad |= !ok;
+		}
+	}
+	free(ai);
+	return bad ? WHOOP_EXIT_FAIL : WHOOP_EXIT_OK;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "full", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct whoop_paths	 paths;
+	struct whoop_config	 conf;
+	struct run		 r;
+	const char		*dbopt = NULL;
+	char			 since[WHOOP_TIMESTR_LEN];
+	int64_t			*ids = NULL, only = 0, ms;
+	long long		 n;
+	long			 waitsec = 0;
+	size_t			 nids = 0, i;
+	int			 ch, check = 0, lockfd, found;
+
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < WHOOP_C_COUNT; i++)
+		r.want[i] = 1;
+	if ((w = whoop_new()) == NULL)
+		err(WHOOP_EXIT_FAIL, NULL);
+	if (whoop_process_harden(w) == -1)
+		errx(WHOOP_EXIT_FAIL, "%s", whoop_errmsg(w));
+	while ((ch = getopt_long(argc, argv, "a:cd:Fns:t:vw:", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			if (whoop_strtoll(w, optarg, 1, INT64_MAX, &n) == -1)
+				errx(WHOOP_EXIT_USAGE, "-a: %s", whoop_errmsg(w));
+			only = n;
+			break;
+		case 'c':
+			check = 1;
+			break;
+		case 'd':
+			dbopt = optarg;
+			break;
+		case 'F':
+			r.full = 1;
+			break;
+		case 'n':
+			r.dry = 1;
+			break;
+		case 's':
+			if (whoop_time_parse_user(w, optarg,
+			    whoop_time_now_ms(), &ms) == -1 ||
+			    whoop_time_format(ms, since, sizeof(since)) == -1)
+				errx(WHOOP_EXIT_USAGE, "-s: %s", whoop_errmsg(w));
+			r.since = since;
+			break;
+		case 't':
+			if (parse_types(&r, optarg) == -1)
+				return WHOOP_EXIT_USAGE;
+			break;
+		case 'v':
+			r.verbose = 1;
+			break;
+		case 'w':
+			if (whoop_strtoll(w, optarg, 0, 86400, &n) == -1)
+				errx(WHOOP_EXIT_USAGE, "-w: %s", whoop_errmsg(w));
+			waitsec = (long)n;
+			break;
+		case 'h':
+			help();
+			return WHOOP_EXIT_OK;
+		case 'V':
+			version();
+			return WHOOP_EXIT_OK;
+		default:
+			usage();
+			return WHOOP_EXIT_USAGE;
+		}
+	}
+	if (optind != argc || (r.full && r.since != NULL)) {
+		usage();
+		return WHOOP_EXIT_USAGE;
+	}
+	r.tty = isatty(STDERR_FILENO);
+
+	if (whoop_paths_init(w, &paths, dbopt) == -1)
+		errx(whoop_exitcode(w), "%s", whoop_errmsg(w));
+	whoop_config_init(&conf);
+	if (whoop_config_load(w, &conf, paths.config, 0) == -1 ||
+	    whoop_config_env(w, &conf) == -1)
+		errx(whoop_exitcode(w), "%s", whoop_errmsg(w));
+	r.conf = &conf;
+	r.rescore_days = conf.rescore_days >= 0 ? conf.rescore_days :
+	    DEFAULT_RESCORE_DAYS;
+	if (access(paths.db, F_OK) == -1)
+		errx(WHOOP_EXIT_AUTH, "no database at %s: run whoop-auth first",
+		    paths.db);
+	if (whoop_db_open(w, paths.db, 0) == -1)
+		errx(whoop_exitcode(w), "%s", whoop_errmsg(w));
+	if (check) {
+		ch = health(&paths, &conf);
+		whoop_config_free(&conf);
+		whoop_paths_free(&paths);
+		whoop_free(w);
+		return ch;
+	}
+
+	if ((lockfd = whoop_lock(w, paths.lock, waitsec)) == -1)
+		errx(whoop_exitcode(w), "%s", whoop_errmsg(w));
+	if (whoop_key_load(w, conf.key_command ? NULL : paths.key,
+	    conf.key_command, &r.key) == -1)
+		errx(whoop_exitcode(w), "%s", whoop_errmsg(w));
+	if ((r.h = whoop_http_new(w, "whoop-sync/" WHOOP_VERSION)) == NULL)
+		errx(whoop_exitcode(w), "%s", whoop_errmsg(w));
+	if (whoop_account_list(w, &ids, &nids) == -1)
+		errx(whoop_exitcode(w), "%s", whoop_errmsg(w));
+
+	found = 0;
+	for (i = 0; i < nids && !r.stop; i++) {
+		if (only != 0 && ids[i] != only)
+			continue;
+		found = 1;
+		sync_account(&r, ids[i]);
+	}
+	if (!found) {
+		if (only != 0)
+			warnx("no account %lld: run whoop-auth, or see "
+			    "whoop-auth -l", (long long)only);
+		else
+			warnx("no account: run whoop-auth first");
+		worse(&r, WHOOP_EXIT_AUTH);
+	}
+
+	free(ids);
+	whoop_key_wipe(&r.key);
+	whoop_http_free(r.h);
+	whoop_unlock(lockfd);
+	whoop_config_free(&conf);
+	whoop_paths_free(&paths);
+	whoop_free(w);
+	return r.worst;
+}
