@@ -306,6 +306,58 @@ int	 whoop_store_delete_missing(struct whoop *, int64_t account,
 	    const char *const *keep_keys, size_t nkeep, int *removed);
 
 /*
+ * export.c: the rows of one record type for whoop-export, streamed from
+ * a database opened with WHOOP_DB_RDONLY.  SQLite and the colspec tables
+ * only: no key, no JSON library, no network.
+ *
+ * The columns of a type are fixed (documented in whoop.7): account_id,
+ * the colspec columns in order, then derived ones: start_local,
+ * end_local and date_local for cycle, sleep and workout; cycle_start and
+ * date_local for recovery (from its cycle's row, NULL when absent);
+ * synced_at for body.  whoop_export_col needs no database: a program
+ * checks column names before it opens one.
+ *
+ * whoop_export_open begins a read transaction, so every row comes from
+ * one snapshot even while a sync writes; whoop_export_close ends it.
+ * Rows come in start order (recovery: its cycle's start, rows without a
+ * cycle last), body in history order, profile by account.  since and
+ * until (canonical UTC text, whoop_time_format; NULL: open) keep rows
+ * with since <= start < until, and apply only to types with a start.
+ * whoop_export_step returns 1 with a row, 0 at the end, -1 on error;
+ * a row's cells (and whoop_export_raw, the record's JSON as stored) are
+ * valid until the next step.
+ */
+struct whoop_export;
+
+struct whoop_export_query {
+	enum whoop_coll	 coll;
+	int64_t		 account;	/* 0: every account */
+	const char	*since;		/* start >= since */
+	const char	*until;		/* start < until */
+};
+
+/* A value as stored; the column's type tells a BOOL from an INT. */
+struct whoop_cell {
+	enum whoop_vtype type;
+	int64_t		 i;
+	double		 d;
+	const char	*s;		/* WHOOP_V_TEXT, s[len] == '\0' */
+	size_t		 len;
+};
+
+size_t	 whoop_export_ncols(enum whoop_coll);
+/* Column i's name and type; NULL past the last. */
+const char *whoop_export_col(enum whoop_coll, size_t i, enum whoop_ftype *);
+int	 whoop_export_hasstart(enum whoop_coll);
+struct whoop_export *whoop_export_open(struct whoop *,
+	    const struct whoop_export_query *);
+int	 whoop_export_step(struct whoop_export *);
+const struct whoop_cell *whoop_export_row(const struct whoop_export *);
+const char *whoop_export_raw(const struct whoop_export *, size_t *len);
+/* Ends the transaction and frees; accepts NULL.  -1 if COMMIT failed. */
+int	 whoop_export_close(struct whoop_export *);
+
+/*
  * http.c: every request to WHOOP.  HTTPS only, peer and host verified,
  * TLS 1.2+, no redirects followed, bounded time and size; paced from the
  * X-RateLimit-* headers; retried with jittered backoff where a retry is
