@@ -7,7 +7,9 @@
 
 sim_start "$T/sim" --test-mode --days 60 --seed 7 || { echo "Bail out! no simulator"; exit 1; }
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-sim_ctl config "{\"redirect_uris\":[\"http://127.0.0.1:$PORT/callback\"]}" >/dev/null
+# Many runs follow each other: a per-minute budget would make them wait
+# (t/0310-sync-limits.t tests that pacing).
+sim_ctl config "{\"redirect_uris\":[\"http://127.0.0.1:$PORT/callback\"],\"rate_minute\":100000}" >/dev/null
 
 mkdir -p "$T/home" "$T/tmp"
 export HOME=$T/home TMPDIR=$T/tmp

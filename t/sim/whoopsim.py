@@ -704,8 +704,10 @@ class RateLimiter:
     def __init__(self, per_minute, per_day):
         self.configure(per_minute, per_day)
 
-    def configure(self, per_minute, per_day):
-        self.limits = ((60, per_minute), (86400, per_day))
+    def configure(self, per_minute, per_day, minute=60):
+        # `minute` shortens the per-minute window so that tests of pacing
+        # finish in seconds; WHOOP's is 60.
+        self.limits = ((minute, per_minute), (86400, per_day))
         self.windows = [[-1e18, 0], [-1e18, 0]]
 
     def take(self, now):
@@ -726,8 +728,9 @@ class RateLimiter:
         reset = max(0, math.ceil(self.windows[i][0] + length - now))
         if blocked:
             reset = max(1, reset)
-        hdrs = [("X-RateLimit-Limit", "%d, %d;window=60, %d;window=86400" %
-                 (lim, self.limits[0][1], self.limits[1][1])),
+        hdrs = [("X-RateLimit-Limit", "%d, %d;window=%d, %d;window=86400" %
+                 (lim, self.limits[0][1], self.limits[0][0],
+                  self.limits[1][1])),
                 ("X-RateLimit-Remaining", str(rem[i])),
                 ("X-RateLimit-Reset", str(reset))]
         return not blocked, hdrs, reset
@@ -1853,7 +1856,7 @@ def c_config(sim, arg):
             if not (isinstance(v, list) and
                     all(isinstance(x, str) for x in v)):
                 raise ValueError("redirect_uris must be a list of strings")
-        elif k in ("rate_minute", "rate_day", "token_ttl"):
+        elif k in ("rate_minute", "rate_day", "token_ttl", "rate_window"):
             if not isinstance(v, int) or isinstance(v, bool) or v < 0:
                 raise ValueError("%s must be a non-negative integer" % k)
         elif k == "login_user":
@@ -1871,8 +1874,9 @@ def c_config(sim, arg):
         else:
             raise ValueError("unknown config key %s" % k)
         cfg[k] = v
-    if "rate_minute" in arg or "rate_day" in arg:
-        sim.rate.configure(cfg["rate_minute"], cfg["rate_day"])
+    if "rate_minute" in arg or "rate_day" in arg or "rate_window" in arg:
+        sim.rate.configure(cfg["rate_minute"], cfg["rate_day"],
+                           cfg.get("rate_window", 60) or 60)
     return c_get_config(sim, arg)
 
 
