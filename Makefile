@@ -60,7 +60,7 @@ TOOLS	:= $(TOOL_SRC:%.c=$(B)/%)
 SHTESTS	:= $(sort $(wildcard t/*.t))
 MANS	:= $(sort $(wildcard man/*.[1-9]))
 
-.PHONY: all check check-asan clean install uninstall demo deps lint help
+.PHONY: all check check-asan bench clean install uninstall demo deps lint help
 .DEFAULT_GOAL := all
 
 all: $(LIBA) $(CMDS)
@@ -91,6 +91,10 @@ PROVE_J	?= -j2
 
 check: all $(UNITS) $(TOOLS)
 	$(TESTENV) $(PROVE) $(PROVE_J) --exec '' $(UNITS) $(SHTESTS)
+
+# Figures side by side with sqlite3, curl and jq; no assertions.
+bench: all $(TOOLS)
+	for b in t/bench/*.sh; do $(TESTENV) sh $$b || exit 1; done
 
 check-asan:
 	$(MAKE) B=build-asan SAN=1 CFLAGS='-O1 -g' check
