@@ -118,6 +118,11 @@ uninstall:
 		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$$m; \
 	done
 
+# The whole job against the simulated service; installs missing packages
+# when run as root.
+demo:
+	sh share/demo.sh
+
 lint:
 	mandoc -Tlint -Wwarning $(MANS)
 

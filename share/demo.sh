@@ -1,0 +1,101 @@
+#!/bin/sh
+# make demo: the whole job against the simulated WHOOP service, in a
+# temporary directory that is removed at the end.
+#
+#	login (the browser step answered by curl) -> sync -> export -> revoke
+#
+# Run from the top of the source tree.  As root, installs missing Debian
+# packages; otherwise prints the apt-get line to run.
+set -eu
+
+top=$(pwd)
+[ -f "$top/lib/whoop.h" ] || { echo "demo: run from the top of the tree" >&2; exit 1; }
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+[ -n "${NO_COLOR:-}" ] || [ ! -t 2 ] && say() { printf '\n== %s\n' "$*" >&2; }
+
+# --- packages ----------------------------------------------------------------
+need=
+have_pc() { pkg-config --exists "$1" 2>/dev/null; }
+command -v cc >/dev/null 2>&1 || need="$need build-essential"
+command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
+have_pc libcurl || need="$need libcurl4-openssl-dev"
+have_pc sqlite3 || need="$need libsqlite3-dev"
+have_pc libcrypto || need="$need libssl-dev"
+have_pc libcjson || need="$need libcjson-dev"
+for p in python3:python3 openssl:openssl curl:curl sqlite3:sqlite3 column:bsdextrautils; do
+	command -v "${p%%:*}" >/dev/null 2>&1 || need="$need ${p#*:}"
+done
+if [ -n "$need" ]; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		say "installing:$need"
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq
+		# shellcheck disable=SC2086
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
+	else
+		echo "demo: missing packages; run as root:" >&2
+		echo "    apt-get install$need" >&2
+		exit 1
+	fi
+fi
+
+say "building"
+make -s -j2 all
+
+# --- a private playground ----------------------------------------------------
+T=$(mktemp -d "${TMPDIR:-/tmp}/whoop-demo.XXXXXX")
+. "$top/t/sim/simctl.sh"
+cleanup() {
+	sim_stop || true
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+say "starting the simulated WHOOP service (TLS, a test CA made just now)"
+sim_start "$T/sim" --test-mode --days 30 >/dev/null
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+sim_ctl config "{\"redirect_uris\":[\"http://127.0.0.1:$PORT/callback\"]}" >/dev/null
+echo "service at $SIM_URL, redirect URI http://127.0.0.1:$PORT/callback" >&2
+
+mkdir -p "$T/home" "$T/tmp"
+export HOME="$T/home" TMPDIR="$T/tmp"
+export WHOOP_API_URL="$SIM_URL" WHOOP_CA_FILE="$SIM_CA" CURL_CA_BUNDLE="$SIM_CA"
+export WHOOP_CONFIG_DIR="$T/config" WHOOP_DATA_DIR="$T/data"
+export WHOOP_CLIENT_ID=sim-client-id
+WHOOP_CLIENT_SECRET=$(sim_ctl client | python3 -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])')
+export WHOOP_CLIENT_SECRET
+# The "browser" follows the consent redirect to whoop-auth's listener.
+export BROWSER="$top/t/browser-curl.sh" DISPLAY=
+PATH="$top/cmd:$PATH"
+
+say "whoop-auth: log in (PKCE + one-shot state, loopback listener)"
+whoop-auth -P "$PORT"
+
+say "whoop-sync -v: first sync"
+whoop-sync -v
+
+say "whoop-auth -l: accounts and token state"
+whoop-auth -l | column -t -s "$(printf '\t')"
+
+say "whoop-export: the last week of sleep"
+whoop-export -s 7d -c date_local,start_local,nap,score_state,sleep_performance_percentage,respiratory_rate sleep |
+    column -t -s ,
+
+say "whoop-export: the last week of recovery"
+whoop-export -s 7d -c date_local,score_state,recovery_score,resting_heart_rate,hrv_rmssd_milli recovery |
+    column -t -s ,
+
+say "whoop-sync -c: health check"
+whoop-sync -c | column -t -s "$(printf '\t')"
+
+say "whoop-revoke -f: revoke the grant at WHOOP and shred the tokens"
+whoop-revoke -f -A -r "end of the demo"
+
+say "whoop-sync after the revocation (exit 77: run whoop-auth)"
+set +e
+whoop-sync
+echo "exit status $?" >&2
+set -e
+
+say "done; removing $T"
