@@ -202,6 +202,51 @@ putint(int64_t v)
 }
 
 /*
+ * A double with at most 9 decimals, as digits: m / 10^k == d exactly in
+ * double arithmetic means the text "m with k decimals" reads back (by a
+ * correctly rounded strtod) as d, and the smallest such k is the
+ * shortest such text.  Most WHOOP values take this way, which is much
+ * cheaper than printf's.  Returns 0 when no k fits.
+ */
+static int
+putdecimal(double d)
+{
+	static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
+	    1e7, 1e8, 1e9 };
+	char		 buf[32], *p = buf + sizeof(buf);
+	double		 x;
+	uint64_t	 u;
+	int64_t		 m;
+	int		 k, i;
+
+	for (k = 0; k < (int)(sizeof(p10) / sizeof(p10[0])); k++) {
+		x = d * p10[k];
+		if (x >= 9e15 || x <= -9e15)
+			return 0;
+		m = (int64_t)(x + (x >= 0 ? 0.5 : -0.5));
+		if ((double)m / p10[k] == d)
+			break;
+	}
+	if (k == (int)(sizeof(p10) / sizeof(p10[0])))
+		return 0;
+	u = m < 0 ? -(uint64_t)m : (uint64_t)m;
+	for (i = 0; i < k; i++) {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	}
+	if (k > 0)
+		*--p = '.';
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (m < 0)
+		*--p = '-';
+	putmem(p, (size_t)(buf + sizeof(buf) - p));
+	return 1;
+}
+
+/*
  * The shortest of %.15g, %.16g, %.17g that reads back as the same
  * double: 48.230446 stays 48.230446, and nothing is lost.  Returns 0
  * for a value JSON cannot hold (infinity, NaN).
@@ -214,6 +259,8 @@ putreal(double d)
 
 	if (!isfinite(d))
 		return 0;
+	if (putdecimal(d))
+		return 1;
 	for (prec = 15; prec <= 17; prec++) {
 		n = snprintf(buf, sizeof(buf), "%.*g", prec, d);
 		if (n < 0 || (size_t)n >= sizeof(buf))
@@ -417,13 +464,17 @@ put_cell(enum fmt fmt, enum whoop_ftype type, const struct whoop_cell *c)
 static void
 put_raw(const char *s, size_t len)
 {
-	size_t	 i;
+	char	*p, *end;
 
 	reserve(len + 1);
-	memcpy(ob.b + ob.n, s, len);
-	for (i = 0; i < len; i++)
-		if (ob.b[ob.n + i] == '\n' || ob.b[ob.n + i] == '\r')
-			ob.b[ob.n + i] = ' ';
+	p = ob.b + ob.n;
+	memcpy(p, s, len);
+	end = p + len;
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL)
+		*p++ = ' ';
+	p = ob.b + ob.n;
+	while ((p = memchr(p, '\r', (size_t)(end - p))) != NULL)
+		*p++ = ' ';
 	ob.n += len;
 	ob.b[ob.n++] = '\n';
 }
@@ -446,8 +497,7 @@ put_header(enum fmt fmt, enum whoop_coll coll, size_t nsel)
 static void
 put_row(enum fmt fmt, enum whoop_coll coll, size_t nsel)
 {
-	const struct whoop_cell	*row = whoop_export_row(ex);
-	size_t			 k;
+	size_t	 k;
 
 	if (fmt == FMT_JSONL)
 		putch('{');
@@ -459,7 +509,7 @@ put_row(enum fmt fmt, enum whoop_coll coll, size_t nsel)
 			putstr(whoop_export_col(coll, sel[k], NULL));
 			putmem("\":", 2);
 		}
-		put_cell(fmt, types[sel[k]], &row[sel[k]]);
+		put_cell(fmt, types[sel[k]], whoop_export_cell(ex, sel[k]));
 	}
 	if (fmt == FMT_JSONL)
 		putmem("}\n", 2);

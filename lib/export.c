@@ -63,6 +63,8 @@ struct whoop_export {
 	int				 c_start, c_end, c_tz, c_extra;
 	int				 c_raw;
 	int				 intxn;
+	/* This row's derived text, made when first asked for. */
+	int				 have_start, have_end;
 	char				 start_local[LOCALSZ];
 	char				 end_local[LOCALSZ];
 	char				 date_local[16];
@@ -225,8 +227,9 @@ sole_account(struct whoop *w, const struct whoop_colspec *cs)
 /*
  * The query.  Result columns: account_id, the colspec columns, then the
  * recovery's cycle start and offset or the body's synced_at, then raw.
- * The key breaks ties in start order, so the order is total and a
- * repeated export gives the same bytes.
+ * Ties in start order are broken by the key (by the rowid when one
+ * account is read), so the order is total and a repeated export gives
+ * the same bytes.
  */
 static void
 build_select(struct sqlbuf *b, struct whoop_export *ex,
@@ -297,8 +300,12 @@ build_select(struct sqlbuf *b, struct whoop_export *ex,
 		sqlcat(b, " ORDER BY t.account_id");
 		break;
 	default:
+		/*
+		 * The index (account_id, start) holds the rowid too, so with
+		 * one account it gives this order as it is: no sorting.
+		 */
 		if (account > 0)
-			sqlcat(b, " ORDER BY t.\"%s\", t.\"%s\"", sc, key);
+			sqlcat(b, " ORDER BY t.\"%s\", t.rowid", sc);
 		else
 			sqlcat(b, " ORDER BY t.\"%s\", t.account_id,"
 			    " t.\"%s\"", sc, key);
@@ -456,60 +463,71 @@ localtime_of(sqlite3_stmt *st, int ctime, int ctz, char *buf, size_t bufsz)
 int
 whoop_export_step(struct whoop_export *ex)
 {
-	const struct whoop_colspec	*cs;
-	struct whoop_cell		*c;
-	size_t				 i;
-	int				 rc;
+	int	 rc;
 
 	if (ex == NULL || ex->st == NULL)
 		return -1;
-	cs = ex->cs;
+	ex->have_start = ex->have_end = 0;
 	rc = sqlite3_step(ex->st);
+	if (rc == SQLITE_ROW)
+		return 1;
 	if (rc == SQLITE_DONE)
 		return 0;
-	if (rc != SQLITE_ROW)
-		return whoop_seterrdb(ex->w, "export %s", cs->name);
-
-	c = ex->cells;
-	for (i = 0; i <= cs->nfields; i++)
-		cell_get(ex->st, (int)i, &c[i]);
-	c += 1 + cs->nfields;
-	ex->start_local[0] = ex->end_local[0] = ex->date_local[0] = '\0';
-	localtime_of(ex->st, ex->c_start, ex->c_tz, ex->start_local,
-	    sizeof(ex->start_local));
-	if (cs->coll != WHOOP_C_RECOVERY)
-		localtime_of(ex->st, ex->c_end, ex->c_tz, ex->end_local,
-		    sizeof(ex->end_local));
-	if (strlen(ex->start_local) >= 10) {
-		memcpy(ex->date_local, ex->start_local, 10);
-		ex->date_local[10] = '\0';
-	}
-	for (i = 0; i < ex->nx; i++) {
-		switch (ex->x[i].kind) {
-		case X_START_LOCAL:
-			cell_text(&c[i], ex->start_local);
-			break;
-		case X_END_LOCAL:
-			cell_text(&c[i], ex->end_local);
-			break;
-		case X_DATE_LOCAL:
-			cell_text(&c[i], ex->date_local);
-			break;
-		case X_CYCLE_START:
-			cell_get(ex->st, ex->c_start, &c[i]);
-			break;
-		case X_SYNCED_AT:
-			cell_get(ex->st, ex->c_extra, &c[i]);
-			break;
-		}
-	}
-	return 1;
+	return whoop_seterrdb(ex->w, "export %s", ex->cs->name);
 }
 
+/*
+ * Column i of the current row, made when asked for: a raw export asks
+ * for none and pays for none, and the local times are worked out once a
+ * row whichever columns want them.
+ */
 const struct whoop_cell *
-whoop_export_row(const struct whoop_export *ex)
+whoop_export_cell(struct whoop_export *ex, size_t i)
 {
-	return ex == NULL ? NULL : ex->cells;
+	const struct whoop_colspec	*cs;
+	struct whoop_cell		*c;
+
+	if (ex == NULL || ex->st == NULL || i >= ex->ncells)
+		return NULL;
+	cs = ex->cs;
+	c = &ex->cells[i];
+	if (i <= cs->nfields) {
+		cell_get(ex->st, (int)i, c);
+		return c;
+	}
+	if (!ex->have_start) {
+		localtime_of(ex->st, ex->c_start, ex->c_tz, ex->start_local,
+		    sizeof(ex->start_local));
+		ex->date_local[0] = '\0';
+		if (strlen(ex->start_local) >= 10) {
+			memcpy(ex->date_local, ex->start_local, 10);
+			ex->date_local[10] = '\0';
+		}
+		ex->have_start = 1;
+	}
+	switch (ex->x[i - 1 - cs->nfields].kind) {
+	case X_START_LOCAL:
+		cell_text(c, ex->start_local);
+		break;
+	case X_END_LOCAL:
+		if (!ex->have_end) {
+			localtime_of(ex->st, ex->c_end, ex->c_tz,
+			    ex->end_local, sizeof(ex->end_local));
+			ex->have_end = 1;
+		}
+		cell_text(c, ex->end_local);
+		break;
+	case X_DATE_LOCAL:
+		cell_text(c, ex->date_local);
+		break;
+	case X_CYCLE_START:
+		cell_get(ex->st, ex->c_start, c);
+		break;
+	case X_SYNCED_AT:
+		cell_get(ex->st, ex->c_extra, c);
+		break;
+	}
+	return c;
 }
 
 const char *

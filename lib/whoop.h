@@ -323,9 +323,10 @@ int	 whoop_store_delete_missing(struct whoop *, int64_t account,
  * cycle last), body in history order, profile by account.  since and
  * until (canonical UTC text, whoop_time_format; NULL: open) keep rows
  * with since <= start < until, and apply only to types with a start.
- * whoop_export_step returns 1 with a row, 0 at the end, -1 on error;
- * a row's cells (and whoop_export_raw, the record's JSON as stored) are
- * valid until the next step.
+ * whoop_export_step returns 1 with a row, 0 at the end, -1 on error.
+ * whoop_export_cell gives column i of the row (made when asked for, so
+ * unused columns cost nothing), whoop_export_raw the record's JSON as
+ * stored; both are valid until the next step.
  */
 struct whoop_export;
 
@@ -352,7 +353,7 @@ int	 whoop_export_hasstart(enum whoop_coll);
 struct whoop_export *whoop_export_open(struct whoop *,
 	    const struct whoop_export_query *);
 int	 whoop_export_step(struct whoop_export *);
-const struct whoop_cell *whoop_export_row(const struct whoop_export *);
+const struct whoop_cell *whoop_export_cell(struct whoop_export *, size_t i);
 const char *whoop_export_raw(const struct whoop_export *, size_t *len);
 /* Ends the transaction and frees; accepts NULL.  -1 if COMMIT failed. */
 int	 whoop_export_close(struct whoop_export *);
