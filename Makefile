@@ -28,7 +28,7 @@ ifneq ($(PKG_MISSING),)
 $(error pkg-config cannot find $(PKG_MISSING); install them with: apt-get install pkg-config $(foreach p,$(PKG_MISSING),$(deb_$(p))))
 endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS)) -lm
 endif
 
 # Project flags, kept apart from the user's CFLAGS.

@@ -24,14 +24,9 @@ struct whoop {
 #define WHOOP_PRINTF(a, b)
 #endif
 
-/*
- * Leave an error on the handle (NULL is fine).  Returns -1 so that
- * "return whoop_seterr(...)" reads naturally.  Messages must never contain
- * a secret: callers format only names, paths and numbers into them.
- */
-int	 whoop_seterr(struct whoop *, enum whoop_err, const char *, ...)
-	    WHOOP_PRINTF(3, 4);
-int	 whoop_vseterr(struct whoop *, enum whoop_err, const char *, va_list);
+/* whoop_seterr is public (whoop.h): the tools set errors too. */
+int	 whoop_vseterr(struct whoop *, enum whoop_err, const char *, va_list)
+	    WHOOP_PRINTF(3, 0);
 /* Like whoop_seterr, appending ": strerror(errno)". */
 int	 whoop_seterrno(struct whoop *, enum whoop_err, const char *, ...)
 	    WHOOP_PRINTF(3, 4);

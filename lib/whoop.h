@@ -55,6 +55,16 @@ const char	*whoop_errmsg(const struct whoop *);
 enum whoop_err	 whoop_errcode(const struct whoop *);
 int		 whoop_exitcode(const struct whoop *);
 void		 whoop_clearerr(struct whoop *);
+/*
+ * Leave an error on the handle (NULL is fine).  Returns -1 so that
+ * "return whoop_seterr(...)" reads naturally.  Messages must never contain
+ * a secret: callers format only names, paths and numbers into them.
+ */
+int		 whoop_seterr(struct whoop *, enum whoop_err, const char *, ...)
+#if defined(__GNUC__)
+		    __attribute__((format(printf, 3, 4)))
+#endif
+		    ;
 
 /* wipe.c: secrets are wiped before their memory is given back. */
 void	 whoop_wipe(void *, size_t);
