@@ -32,7 +32,10 @@ DB=$T/paced.db
 login "$DB" || { echo "Bail out! seedacct failed"; exit 1; }
 sim_ctl config '{"rate_minute":6,"rate_window":1}' >/dev/null
 n0=$(stat_429)
+c0=$(sim_ctl stats | jq .connections)
 run whoop-sync -d "$DB"
+# The stats call itself opens one connection (curl).
+conns=$(( $(sim_ctl stats | jq .connections) - c0 - 1 ))
 is "$rc" 0 "first sync under 6 requests per 1 s window" || diag "$err"
 is "$(stat_429)" "$n0" "not a single 429 received"
 check "everything synced" same_all "$DB"
@@ -43,6 +46,7 @@ for t in cycle recovery sleep workout; do
 	min=$((min + (n + 24) / 25))
 done
 is "$requests" "$min" "requests made equal the minimum (sum of ceil(records/25) + 2)"
+is "$conns" 1 "one TLS connection reused for all $requests requests"
 sim_ctl config '{"rate_minute":100,"rate_window":60}' >/dev/null
 
 # --- the daily budget -------------------------------------------------------

@@ -859,7 +859,7 @@ class Sim:
         self.stats = {"requests": {}, "token_requests": {},
                       "rate_limited": 0, "faults_applied": {},
                       "authorize": {}, "refresh_reuse": 0, "revocations": 0,
-                      "last_authorize": None}
+                      "last_authorize": None, "connections": 0}
         self.logf = open(os.path.join(args.state_dir, "requests.log"), "a",
                          encoding="utf-8")
         self.log_lock = threading.Lock()
@@ -1459,6 +1459,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.request.do_handshake()
             except (OSError, ssl.SSLError) as e:
                 raise Quiet() from e
+        # clients that reuse their connection show few of these
+        with self.server.sim.log_lock:
+            self.server.sim.stats["connections"] += 1
         super().setup()
 
     def version_string(self):
