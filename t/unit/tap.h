@@ -58,7 +58,7 @@ is_str(const char *got, const char *want, const char *what)
 {
 	int	 c = got != NULL && want != NULL && strcmp(got, want) == 0;
 
-	ok(c, "%s", what);
+	ok(c, "%s", what != NULL ? what : "");
 	if (!c)
 		diag("got \"%s\", want \"%s\"", got ? got : "(null)",
 		    want ? want : "(null)");
