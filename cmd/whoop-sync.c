@@ -185,11 +185,15 @@ progress(struct run *r, const struct whoop_colspec *cs, int64_t account,
 	if (!r->verbose)
 		return;
 	if (r->tty && !final) {
+		long	 left = whoop_http_budget(r->h);
+
 		fprintf(stderr, "\r\033[K%lld %s: %d page%s, %ld record%s, "
 		    "%ld request%s", (long long)account, cs->name, pages,
 		    pages == 1 ? "" : "s", recs, recs == 1 ? "" : "s",
 		    whoop_http_requests(r->h),
 		    whoop_http_requests(r->h) == 1 ? "" : "s");
+		if (left >= 0)
+			fprintf(stderr, ", %ld left in the rate window", left);
 		fflush(stderr);
 	} else if (final)
 		fprintf(stderr, "%s%lld %s: %d page%s, %ld record%s\n",

@@ -200,6 +200,12 @@ whoop_http_handle(struct whoop_http *h)
 }
 
 long
+whoop_http_budget(const struct whoop_http *h)
+{
+	return h->rl_remaining;
+}
+
+long
 whoop_http_requests(const struct whoop_http *h)
 {
 	return h->nrequests;

@@ -408,6 +408,8 @@ void	 whoop_http_setpolicy(struct whoop_http *,
 const char *whoop_http_origin(const struct whoop_http *);
 /* Requests made so far (the benchmark and the sync summary count them). */
 long	 whoop_http_requests(const struct whoop_http *);
+/* What the last response said of the rate-limit window, -1 if unknown. */
+long	 whoop_http_budget(const struct whoop_http *);
 /*
  * GET and DELETE with a bearer token (never put in the URL).  Returns 0
  * for a 2xx, else -1 with the error class: WHOOP_E_AUTH for 401,

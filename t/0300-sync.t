@@ -116,6 +116,14 @@ like "$err" "$ACCT cycle: [0-9]+ pages?, [0-9]+ records?" "-v prints a progress 
 unlike "$err" "sleep:" "-t cycle syncs only cycles"
 check "-t cycle: cycles equal inside the window" same_window cycle
 
+# On a terminal, -v keeps one live line per collection.
+if command -v script >/dev/null 2>&1; then
+	script -qec "whoop-sync -v -t cycle -F" "$T/typescript" >/dev/null 2>&1
+	like "$(tr '\r' '\n' <"$T/typescript")" 'cycle: [0-9]+ pages?, [0-9]+ records?, [0-9]+ requests?, [0-9]+ left in the rate window' "-v on a terminal: a live line with the rate-limit budget"
+else
+	skip "script(1) not installed"
+fi
+
 run whoop-sync -t bogus
 is "$rc" 2 "-t bogus: usage error"
 like "$err" 'unknown type "bogus"' "-t bogus: names it"
