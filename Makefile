@@ -104,6 +104,19 @@ clean:
 	    t/unit/*.o t/unit/*.d t/tools/*.o t/tools/*.d \
 	    $(CMD_SRC:%.c=%) $(UNIT_SRC:%.c=%) $(TOOL_SRC:%.c=%)
 
+# share/: examples, views and cookbook under SHAREDIR; the files that
+# name the binaries (crontab, systemd units) get @BINDIR@ replaced.  The
+# units also go where the systemd user manager looks, the completions
+# where bash-completion and zsh do: one bash file, linked under each name.
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+USERUNITDIR ?= $(PREFIX)/lib/systemd/user
+SHARE_PLAIN := config.example cookbook.md sql/views.sql
+SHARE_SUBST := crontab.example systemd/whoop-sync.service \
+	   systemd/whoop-sync.timer
+USER_UNITS := whoop-sync.service whoop-sync.timer
+COMPLETE_LINKS := whoop-sync whoop-export whoop-revoke
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man7
@@ -111,12 +124,44 @@ install: all
 	for m in $(MANS); do \
 		s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s; \
 	done
+	install -d $(DESTDIR)$(SHAREDIR)/sql $(DESTDIR)$(SHAREDIR)/systemd \
+	    $(DESTDIR)$(USERUNITDIR) $(DESTDIR)$(BASHCOMPDIR) \
+	    $(DESTDIR)$(ZSHCOMPDIR)
+	for f in $(SHARE_PLAIN); do \
+		install -m 0644 share/$$f $(DESTDIR)$(SHAREDIR)/$$f || exit 1; \
+	done
+	for f in $(SHARE_SUBST); do \
+		sed 's|@BINDIR@|$(BINDIR)|g' share/$$f \
+		    >$(DESTDIR)$(SHAREDIR)/$$f && \
+		chmod 0644 $(DESTDIR)$(SHAREDIR)/$$f || exit 1; \
+	done
+	for u in $(USER_UNITS); do \
+		install -m 0644 $(DESTDIR)$(SHAREDIR)/systemd/$$u \
+		    $(DESTDIR)$(USERUNITDIR)/$$u || exit 1; \
+	done
+	install -m 0644 share/completions/whoop.bash \
+	    $(DESTDIR)$(BASHCOMPDIR)/whoop-auth
+	for c in $(COMPLETE_LINKS); do \
+		ln -sf whoop-auth $(DESTDIR)$(BASHCOMPDIR)/$$c || exit 1; \
+	done
+	install -m 0644 share/completions/_whoop $(DESTDIR)$(ZSHCOMPDIR)/_whoop
+
 
 uninstall:
 	for c in $(notdir $(CMDS)); do rm -f $(DESTDIR)$(BINDIR)/$$c; done
 	for m in $(notdir $(MANS)); do \
 		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$$m; \
 	done
+	for f in $(SHARE_PLAIN) $(SHARE_SUBST); do \
+		rm -f $(DESTDIR)$(SHAREDIR)/$$f; \
+	done
+	rmdir $(DESTDIR)$(SHAREDIR)/sql $(DESTDIR)$(SHAREDIR)/systemd \
+	    $(DESTDIR)$(SHAREDIR) 2>/dev/null || :
+	for u in $(USER_UNITS); do rm -f $(DESTDIR)$(USERUNITDIR)/$$u; done
+	for c in whoop-auth $(COMPLETE_LINKS); do \
+		rm -f $(DESTDIR)$(BASHCOMPDIR)/$$c; \
+	done
+	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_whoop
 
 # The whole job against the simulated service; installs missing packages
 # when run as root.
