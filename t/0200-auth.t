@@ -106,6 +106,19 @@ is "$rc" 1 "missing state: login fails"
 like "$(cat "$T/tmp/browser.headers")" 'HTTP/1.1 400' "missing state: 400"
 is "$(token_calls)" "$n0" "no token request after a bad state"
 
+echo flood >"$T/tmp/browser.mode"
+run whoop-auth -P "$PORT" -t 20
+is "$rc" 1 "a flood of bad callbacks: login fails"
+like "$err" 'too many bad requests' "flood: aborted after the cap, not the deadline"
+is "$(token_calls)" "$n0" "no token request after a flood"
+
+echo junk-first >"$T/tmp/browser.mode"
+run whoop-auth -P "$PORT"
+is "$rc" 0 "wrong path, POST and an oversized head do not end the flow"
+is "$(tr '\n' ' ' <"$T/tmp/browser.codes")" "404 405 431 " "they get 404, 405 and 431"
+is "$(token_calls)" "$((n0 + 1))" "exactly one token request for the one valid callback"
+n0=$(token_calls)
+
 echo none >"$T/tmp/browser.mode"
 run whoop-auth -P "$PORT" -t 1
 is "$rc" 1 "nobody comes back: deadline"

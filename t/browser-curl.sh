@@ -22,6 +22,25 @@ replay)
 	printf '%s\n' "$loc" >"$dir/browser.loc"
 	exec curl -sS -D "$dir/browser.headers" -o "$dir/browser.body" "$loc"
 	;;
+junk-first)
+	# A wrong path, a POST and an oversized head first; then the real one.
+	loc=$(curl -sS -o /dev/null -w '%{redirect_url}' "$1") || exit 1
+	base=${loc%%/callback*}
+	curl -s -o /dev/null -w '%{http_code}\n' "$base/favicon.ico" >"$dir/browser.codes"
+	curl -s -o /dev/null -w '%{http_code}\n' -X POST "$loc" >>"$dir/browser.codes"
+	curl -s -o /dev/null -w '%{http_code}\n' -H "X-Big: $(head -c 9000 /dev/zero | tr '\0' a)" "$base/callback" >>"$dir/browser.codes"
+	exec curl -sS -D "$dir/browser.headers" -o "$dir/browser.body" "$loc"
+	;;
+flood)
+	loc=$(curl -sS -o /dev/null -w '%{redirect_url}' "$1") || exit 1
+	base=${loc%%/callback*}
+	i=0
+	while [ $i -lt 30 ]; do
+		curl -s -o /dev/null "$base/callback?state=x&code=y" || break
+		i=$((i + 1))
+	done
+	echo "$i" >"$dir/browser.flood"
+	;;
 none)
 	exit 0
 	;;
