@@ -149,7 +149,7 @@ open_browser(const char *url)
 	    "SSL_CERT_FILE", "CURL_CA_BUNDLE", NULL };
 	const char	*browser = getenv("BROWSER");
 	char		*env[32];
-	pid_t		 pid;
+	pid_t		 pid = -1;
 	int		 status, i, n = 0, fd;
 	size_t		 len;
 
@@ -162,12 +162,12 @@ open_browser(const char *url)
 			continue;
 		len = strlen(keep[i]) + strlen(v) + 2;
 		if ((env[n] = malloc(len)) == NULL)
-			return -1;
+			goto out;
 		(void)snprintf(env[n++], len, "%s=%s", keep[i], v);
 	}
 	env[n] = NULL;
 	if ((pid = fork()) == -1)
-		return -1;
+		goto out;
 	if (pid == 0) {
 		if (fork() != 0)
 			_exit(0);
@@ -182,11 +182,12 @@ open_browser(const char *url)
 		    (char *)url, NULL });
 		_exit(127);
 	}
-	for (i = 0; i < n; i++)
-		free(env[i]);
 	while (waitpid(pid, &status, 0) == -1)
 		continue;
-	return 0;
+out:
+	for (i = 0; i < n; i++)
+		free(env[i]);
+	return pid == -1 ? -1 : 0;
 }
 
 static int
