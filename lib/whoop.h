@@ -572,6 +572,13 @@ struct whoop_account_info {
 };
 int	 whoop_account_infos(struct whoop *, struct whoop_account_info **,
 	    size_t *n);
+/*
+ * purge.c: delete an account's synced records (cycle, recovery, sleep,
+ * workout, profile, body_measurement) and its sync_state, inside the
+ * caller's transaction; the accounts row stays.  *removed (may be NULL)
+ * counts the records deleted.
+ */
+int	 whoop_account_purge(struct whoop *, int64_t account, long *removed);
 
 /*
  * syncstate.c: how far the sync of one collection of one account has
