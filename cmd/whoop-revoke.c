@@ -107,84 +107,23 @@ exitcode(void)
 }
 
 /*
- * Make the access token good for a while, as whoop-sync does: under
- * BEGIN IMMEDIATE read the tokens again, refresh only if still needed,
- * and commit the new pair (WHOOP rotates refresh tokens) before using it.
- * force: the token was refused (401) although it looked valid.
+ * Make the access token good for a while, as whoop-sync does
+ * (whoop_token_ensure).  force: the token was refused (401) although it
+ * looked valid.
  * Returns 0 with c usable, REMOTE_GONE when WHOOP no longer knows the
  * grant (invalid_grant), -1 on error (the stored pair is unchanged).
  */
 static int
-ensure_fresh(struct run *r, int64_t id, struct whoop_cred *c, int force)
+ensure_fresh(struct run *r, struct whoop_cred *c, int force)
 {
-	struct whoop_cred	 fresh;
-	struct whoop_client	 cl;
-	struct whoop_tokens	 nt;
-	char			*secret = NULL;
-	int64_t			 now = whoop_time_now_ms();
-
-	if (!force && c->tok.expires_at_ms - now > REFRESH_MARGIN_MS)
+	if (whoop_token_ensure(w, r->h, &r->key, &r->conf, c, force,
+	    REFRESH_MARGIN_MS) == 0)
 		return 0;
-	if (whoop_db_begin(w) == -1)
+	if (whoop_errcode(w) != WHOOP_E_AUTH)
 		return -1;
-	if (whoop_cred_load(w, &r->key, id, &fresh) == -1)
-		goto fail;
-	if (strcmp(fresh.tok.access_token, c->tok.access_token) != 0 &&
-	    fresh.tok.expires_at_ms - now > REFRESH_MARGIN_MS) {
-		/* A new login since: use its pair. */
-		whoop_db_rollback(w);
-		whoop_cred_clear(c);
-		*c = fresh;
-		return 0;
-	}
-	if (fresh.tok.refresh_token == NULL) {
-		/*
-		 * No offline scope: the access token is all there is.  If
-		 * WHOOP refuses it, the grant counts as already gone.
-		 */
-		whoop_db_rollback(w);
-		whoop_cred_clear(&fresh);
-		return force ? REMOTE_GONE : 0;
-	}
-	cl.client_id = fresh.client_id;
-	cl.redirect_uri = NULL;
-	if (fresh.client_secret != NULL)
-		cl.client_secret = fresh.client_secret;
-	else {
-		if (whoop_config_client_secret(w, &r->conf, &secret) == -1) {
-			whoop_cred_clear(&fresh);
-			goto fail;
-		}
-		cl.client_secret = secret;
-	}
-	if (whoop_oauth_refresh(r->h, &cl, fresh.tok.refresh_token,
-	    &nt) == -1) {
-		whoop_freestr(secret);
-		whoop_cred_clear(&fresh);
-		if (whoop_errcode(w) == WHOOP_E_AUTH) {
-			/* invalid_grant: nothing left to revoke at WHOOP. */
-			whoop_db_rollback(w);
-			whoop_clearerr(w);
-			return REMOTE_GONE;
-		}
-		goto fail;
-	}
-	if (whoop_cred_store(w, &r->key, id, &cl, &nt) == -1 ||
-	    whoop_audit(w, id, "token_refreshed", NULL) == -1 ||
-	    whoop_db_commit(w) == -1) {
-		whoop_freestr(secret);
-		whoop_cred_clear(&fresh);
-		whoop_tokens_clear(&nt);
-		goto fail;
-	}
-	whoop_freestr(secret);
-	whoop_cred_clear(&fresh);
-	whoop_tokens_clear(&c->tok);
-	c->tok = nt;
-	return 0;
-fail:
-	whoop_db_rollback(w);
-	return -1;
+	/* invalid_grant, or nothing to refresh with: nothing to revoke. */
+	whoop_clearerr(w);
+	return REMOTE_GONE;
 }
 
 /*
@@ -201,11 +140,11 @@ revoke_remote(struct run *r, int64_t id)
 
 	if (whoop_cred_load(w, &r->key, id, &c) == -1)
 		return -1;
-	if ((rc = ensure_fresh(r, id, &c, 0)) != 0)
+	if ((rc = ensure_fresh(r, &c, 0)) != 0)
 		goto out;
 	if ((rc = whoop_oauth_revoke(r->h, c.tok.access_token)) != 1)
 		goto out;
-	if ((rc = ensure_fresh(r, id, &c, 1)) != 0)
+	if ((rc = ensure_fresh(r, &c, 1)) != 0)
 		goto out;
 	rc = whoop_oauth_revoke(r->h, c.tok.access_token);
 out:

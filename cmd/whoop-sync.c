@@ -202,91 +202,30 @@ progress(struct run *r, const struct whoop_colspec *cs, int64_t account,
 }
 
 /*
- * Make sure the access token is good for a while.  Under BEGIN IMMEDIATE
- * the tokens are read again: another process may have refreshed them
- * since (it cannot be a whoop-sync, which holds the run lock, but a
- * whoop-auth may have logged in again).  Only then refresh, and commit
- * the new pair before anything uses it.
+ * Make sure the access token is good for a while (whoop_token_ensure:
+ * re-read under BEGIN IMMEDIATE, refresh only if still needed, commit the
+ * new pair before use).  When the grant is gone, mark the account as
+ * needing a login: only a person can help.
  */
 static int
 ensure_token(struct run *r, struct acct *a, int force)
 {
-	struct whoop_cred	 fresh;
-	struct whoop_client	 cl;
-	struct whoop_tokens	 nt;
-	char			*secret = NULL;
-	int64_t			 now = whoop_time_now_ms();
-	int			 rc = -1;
+	char	 msg[512];
 
-	if (!force && a->cred.tok.expires_at_ms - now > REFRESH_MARGIN_MS)
+	if (whoop_token_ensure(w, r->h, &r->key, r->conf, &a->cred, force,
+	    REFRESH_MARGIN_MS) == 0)
 		return 0;
-	if (whoop_db_begin(w) == -1)
+	if (whoop_errcode(w) != WHOOP_E_AUTH)
 		return -1;
-	if (whoop_cred_load(w, &r->key, a->id, &fresh) == -1)
-		goto out;
-	if (strcmp(fresh.tok.access_token, a->cred.tok.access_token) != 0 &&
-	    fresh.tok.expires_at_ms - now > REFRESH_MARGIN_MS) {
-		/* Someone else already has a new pair: use it. */
+	(void)snprintf(msg, sizeof(msg), "%s", whoop_errmsg(w));
+	if (whoop_db_begin(w) == 0) {
+		if (whoop_account_set_status(w, a->id, "needs_login") == 0 &&
+		    whoop_audit(w, a->id, "login_needed", msg) == 0)
+			(void)whoop_db_commit(w);
 		whoop_db_rollback(w);
-		whoop_cred_clear(&a->cred);
-		a->cred = fresh;
-		return 0;
 	}
-	if (fresh.tok.refresh_token == NULL) {
-		whoop_cred_clear(&fresh);
-		whoop_seterr(w, WHOOP_E_AUTH, "the access token expired and "
-		    "there is no refresh token (no offline scope); run "
-		    "whoop-auth");
-		goto dead;
-	}
-	cl.client_id = fresh.client_id;
-	cl.redirect_uri = NULL;
-	if (fresh.client_secret != NULL)
-		cl.client_secret = fresh.client_secret;
-	else {
-		if (whoop_config_client_secret(w, r->conf, &secret) == -1) {
-			whoop_cred_clear(&fresh);
-			goto out;
-		}
-		cl.client_secret = secret;
-	}
-	if (whoop_oauth_refresh(r->h, &cl, fresh.tok.refresh_token,
-	    &nt) == -1) {
-		whoop_freestr(secret);
-		whoop_cred_clear(&fresh);
-		if (whoop_errcode(w) == WHOOP_E_AUTH)
-			goto dead;
-		goto out;
-	}
-	if (whoop_cred_store(w, &r->key, a->id, &cl, &nt) == -1 ||
-	    whoop_audit(w, a->id, "token_refreshed", NULL) == -1 ||
-	    whoop_db_commit(w) == -1) {
-		whoop_freestr(secret);
-		whoop_cred_clear(&fresh);
-		whoop_tokens_clear(&nt);
-		goto out;
-	}
-	whoop_freestr(secret);
-	whoop_cred_clear(&fresh);
-	whoop_tokens_clear(&a->cred.tok);
-	a->cred.tok = nt;
-	return 0;
-dead:
-	{
-		char	 msg[512];
-
-		/* invalid_grant: the grant is gone; only a person can help. */
-		(void)snprintf(msg, sizeof(msg), "%s", whoop_errmsg(w));
-		whoop_account_set_status(w, a->id, "needs_login");
-		whoop_audit(w, a->id, "login_needed", msg);
-		whoop_db_commit(w);
-		whoop_seterr(w, WHOOP_E_AUTH, "%s; run whoop-auth", msg);
-		a->dead = 1;
-	}
-	return -1;
-out:
-	whoop_db_rollback(w);
-	return rc;
+	a->dead = 1;
+	return whoop_seterr(w, WHOOP_E_AUTH, "%s; run whoop-auth", msg);
 }
 
 /* One page, with one refresh and one retry on a 401. */
