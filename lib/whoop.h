@@ -558,6 +558,17 @@ int	 whoop_cred_delete(struct whoop *, int64_t account);
 void	 whoop_cred_clear(struct whoop_cred *);
 int	 whoop_account_set_status(struct whoop *, int64_t account,
 	    const char *status);
+/*
+ * refresh.c: make c's access token good for margin_ms more (or, with
+ * force, replace a token WHOOP refused), refreshing under BEGIN IMMEDIATE
+ * after re-reading the stored pair, and committing the new pair before it
+ * is used.  -1 with WHOOP_E_AUTH means the grant is gone (invalid_grant,
+ * or no refresh token): only a new login helps.  The caller holds the run
+ * lock.  conf supplies the client secret when none is stored (NULL: none).
+ */
+int	 whoop_token_ensure(struct whoop *, struct whoop_http *,
+	    const struct whoop_key *, const struct whoop_config *,
+	    struct whoop_cred *c, int force, int64_t margin_ms);
 /* Account ids in the database, ascending; free(*ids). */
 int	 whoop_account_list(struct whoop *, int64_t **ids, size_t *n);
 /* What whoop-auth -l and the health check show: no secret in it. */
