@@ -621,6 +621,34 @@ void	 whoop_unlock(int);
 /* process.c: umask 077, no core dumps, not dumpable. */
 int	 whoop_process_harden(struct whoop *);
 
+/*
+ * sandbox.c: confine a tool once it has opened what it needs.  Each
+ * returns 0 when the restriction is in force, 1 when the kernel does not
+ * offer it (the tool goes on unconfined), -1 on a real error.  Both set
+ * PR_SET_NO_NEW_PRIVS, apply to the calling thread (call them while there
+ * is one) and to every child it makes later, and cannot be undone.
+ *
+ * whoop_sandbox_landlock: Landlock, the best ABI the kernel has, every
+ * filesystem right of it handled: everything beneath rw_paths, reading
+ * beneath ro_paths (NULL-terminated lists; paths that do not exist are
+ * skipped), nothing else.
+ * whoop_sandbox_nonet: a seccomp filter that makes every way to get a
+ * socket fail with EACCES, and running a program, ptrace(2) and
+ * process_vm_readv/writev(2) fail with EPERM.
+ * whoop_sandbox: what a tool needs, from its database path: the
+ * database's directory read-write (read-only with WHOOP_SANDBOX_DBRO),
+ * SQLite's temporary directory, with WHOOP_SANDBOX_TLS the files
+ * libcurl, OpenSSL and the resolver read (and WHOOP_CA_FILE), and with
+ * WHOOP_SANDBOX_NONET whoop_sandbox_nonet too.  1 if either was missing.
+ */
+#define WHOOP_SANDBOX_TLS	0x01	/* whoop-sync, whoop-auth */
+#define WHOOP_SANDBOX_NONET	0x02	/* whoop-export */
+#define WHOOP_SANDBOX_DBRO	0x04	/* whoop-export */
+int	 whoop_sandbox_landlock(struct whoop *, const char *const *rw_paths,
+	    const char *const *ro_paths);
+int	 whoop_sandbox_nonet(struct whoop *);
+int	 whoop_sandbox(struct whoop *, const char *db, int flags);
+
 /* version.c: the versions of the libraries linked in, for audits. */
 void	 whoop_versions(char *buf, size_t bufsz);	/* SQLite, OpenSSL */
 void	 whoop_versions_net(char *buf, size_t bufsz);	/* libcurl, cJSON */
