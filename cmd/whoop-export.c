@@ -623,8 +623,8 @@ main(int argc, char *argv[])
 		err(WHOOP_EXIT_FAIL, NULL);
 	/*
 	 * Cheap hygiene: private files, no core dumps, and no setuid
-	 * program run from here could gain anything.  (Sandboxing the
-	 * process properly is left for later.)
+	 * program run from here could gain anything.  (The sandbox comes
+	 * once the database is open.)
 	 */
 	if (whoop_process_harden(w) == -1)
 		errx(WHOOP_EXIT_FAIL, "%s", whoop_errmsg(w));
@@ -745,6 +745,15 @@ main(int argc, char *argv[])
 		errx(whoop_exitcode(w), "%s", whoop_errmsg(w));
 	if (whoop_db_open(w, paths.db, WHOOP_DB_RDONLY) == -1)
 		errx(whoop_exitcode(w), "%s", whoop_errmsg(w));
+	/*
+	 * From here on: the database's directory read-only (its files are
+	 * open), SQLite's temporary directory, no other file, no socket,
+	 * no program (Landlock and seccomp; skipped where the kernel lacks
+	 * them).  A hostile database file gets no further than this.
+	 */
+	if (whoop_sandbox(w, paths.db, WHOOP_SANDBOX_DBRO |
+	    WHOOP_SANDBOX_NONET) == -1)
+		errx(WHOOP_EXIT_FAIL, "%s", whoop_errmsg(w));
 	whoop_paths_free(&paths);
 	if ((ex = whoop_export_open(w, &q)) == NULL)
 		errx(whoop_exitcode(w), "%s", whoop_errmsg(w));
