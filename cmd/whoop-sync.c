@@ -702,6 +702,16 @@ main(int argc, char *argv[])
 		errx(whoop_exitcode(w), "%s", whoop_errmsg(w));
 	if ((r.h = whoop_http_new(w, "whoop-sync/" WHOOP_VERSION)) == NULL)
 		errx(whoop_exitcode(w), "%s", whoop_errmsg(w));
+	/*
+	 * Key, configuration and lock are in hand: from here on Landlock
+	 * leaves the database's directory, SQLite's temporary directory
+	 * and, read-only, the TLS and resolver files and WHOOP_CA_FILE.
+	 * Not with a client_secret_command: a refresh may have to run it,
+	 * and it would inherit the sandbox (pass, gpg-agent, ...).
+	 */
+	if (conf.client_secret_command == NULL &&
+	    whoop_sandbox(w, paths.db, WHOOP_SANDBOX_TLS) == -1)
+		errx(WHOOP_EXIT_FAIL, "%s", whoop_errmsg(w));
 	if (whoop_account_list(w, &ids, &nids) == -1)
 		errx(whoop_exitcode(w), "%s", whoop_errmsg(w));
 
