@@ -450,7 +450,8 @@ sync_account(struct run *r, int64_t id)
 	memset(&a, 0, sizeof(a));
 	a.id = id;
 	if (whoop_cred_load(w, &r->key, id, &a.cred) == -1) {
-		warnx("account %lld: %s", (long long)id, whoop_errmsg(w));
+		/* Its messages name the account already. */
+		warnx("%s", whoop_errmsg(w));
 		worse(r, whoop_exitcode(w));
 		return;
 	}

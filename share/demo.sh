@@ -53,7 +53,8 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 say "starting the simulated WHOOP service (TLS, a test CA made just now)"
-sim_start "$T/sim" --test-mode --days 30 >/dev/null
+# Its data ends now, so that "the last week" below has something in it.
+sim_start "$T/sim" --test-mode --days 30 --now "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >/dev/null
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 sim_ctl config "{\"redirect_uris\":[\"http://127.0.0.1:$PORT/callback\"]}" >/dev/null
 echo "service at $SIM_URL, redirect URI http://127.0.0.1:$PORT/callback" >&2
@@ -90,7 +91,7 @@ say "whoop-sync -c: health check"
 whoop-sync -c | column -t -s "$(printf '\t')"
 
 say "whoop-revoke -f: revoke the grant at WHOOP and shred the tokens"
-whoop-revoke -f -A -r "end of the demo"
+whoop-revoke -f -v -A -r "end of the demo"
 
 say "whoop-sync after the revocation (exit 77: run whoop-auth)"
 set +e

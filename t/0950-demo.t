@@ -1,0 +1,18 @@
+#!/bin/sh
+# make demo, as a newcomer runs it: login, sync, export, revoke against
+# the simulated service; exit 0, and nothing left behind.
+. "${WHOOP_TOP:-$(dirname "$0")/..}/t/lib.sh"
+
+cd "$WHOOP_TOP" || exit 1
+TMPDIR=$T NO_COLOR=1 sh share/demo.sh >"$T/out" 2>"$T/err"
+is "$?" 0 "the demo exits 0"
+all=$(cat "$T/out" "$T/err")
+like "$all" '^account [0-9]+ .*authorized' "it logs in"
+like "$all" 'cycle: [0-9]+ pages?, [1-9][0-9]* records' "it syncs"
+like "$all" 'date_local +start_local +nap' "it exports a week of sleep as a table"
+like "$all" '^[0-9]{4}-[0-9]{2}-[0-9]{2} +SCORED +[0-9]' "the recovery table has rows"
+like "$all" 'revoked at WHOOP; tokens deleted' "it revokes"
+like "$all" 'exit status 77' "sync after the revocation asks for a login"
+is "$(find "$T" -mindepth 1 -maxdepth 1 -name 'whoop-demo.*' | wc -l | tr -d ' ')" 0 "its temporary directory is gone"
+check "no canary in what it printed" no_canary "$T/out" "$T/err"
+done_testing
