@@ -377,6 +377,15 @@ login(const struct whoop_paths *p, struct whoop_config *c, int port_opt,
 	} else if (open_browser(url) == -1)
 		warn("could not start a browser; open the address yourself");
 	free(url);
+	/*
+	 * Landlock only now: a browser started from here would inherit it
+	 * and could not reach its profile, fonts or display.  It was
+	 * forked already, and the key and the client secret are in hand:
+	 * what is left needs the database's directory, SQLite's temporary
+	 * directory and, read-only, the TLS and resolver files.
+	 */
+	if (whoop_sandbox(w, p->db, WHOOP_SANDBOX_TLS) == -1)
+		die("sandbox");
 
 	memset(&cb, 0, sizeof(cb));
 	if (paste)
