@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include <err.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -182,7 +183,8 @@ open_browser(const char *url)
 		    (char *)url, NULL });
 		_exit(127);
 	}
-	while (waitpid(pid, &status, 0) == -1)
+	/* With SIGCHLD ignored there is nothing to reap: ECHILD, not a spin. */
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		continue;
 out:
 	for (i = 0; i < n; i++)
