@@ -302,6 +302,17 @@ whoop_account_set_status(struct whoop *w, int64_t account, const char *status)
 	    account, status);
 }
 
+/*
+ * gcc 12's -fanalyzer takes reallocarray, which glibc declares as a
+ * malloc-like allocator, for one that leaves its argument alone, and so
+ * reports the array freed after a failed reallocation as leaked.  A false
+ * positive: the check is off for the growing arrays of the two functions
+ * below (clang has no such warning to silence).
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
+#endif
 int
 whoop_account_list(struct whoop *w, int64_t **ids, size_t *n)
 {
@@ -337,6 +348,9 @@ whoop_account_list(struct whoop *w, int64_t **ids, size_t *n)
 	*ids = v;
 	return 0;
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 /*
  * Key rotation: open every sealed value with the old key and seal it
@@ -399,6 +413,11 @@ out:
 	return rc;
 }
 
+/* As whoop_account_list: reallocarray, see there. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
+#endif
 int
 whoop_account_infos(struct whoop *w, struct whoop_account_info **out,
     size_t *n)
@@ -456,3 +475,6 @@ whoop_account_infos(struct whoop *w, struct whoop_account_info **out,
 	*out = v;
 	return 0;
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
