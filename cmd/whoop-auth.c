@@ -337,7 +337,11 @@ login(const struct whoop_paths *p, struct whoop_config *c, int port_opt,
 		(void)snprintf(rd.host, sizeof(rd.host), "127.0.0.1");
 		(void)snprintf(rd.path, sizeof(rd.path), DEFAULT_PATH);
 	}
-	if (rd.https)
+	/*
+	 * rd is set on both paths above; clang's analyzer takes the two
+	 * strcmp calls to disagree and calls it uninitialised.
+	 */
+	if (rd.https)	/* NOLINT(clang-analyzer-core.uninitialized.Branch) */
 		paste = 1;
 
 	load_or_create_key(p, c, &key);

@@ -161,6 +161,8 @@ bound_port(int fd)
 	struct sockaddr_in	 sin;
 	socklen_t		 len = sizeof(sin);
 
+	/* getsockname fills it; clang's analyzer cannot know that it does. */
+	memset(&sin, 0, sizeof(sin));
 	if (getsockname(fd, (struct sockaddr *)&sin, &len) == -1 ||
 	    sin.sin_family != AF_INET)
 		return -1;

@@ -811,7 +811,12 @@ whoop_page_parse(struct whoop *w, enum whoop_coll coll, const char *body,
 	if (n > 0 && (page->recs = calloc(n, sizeof(*page->recs))) == NULL)
 		goto nomem;
 	i = 0;
+	/*
+	 * n == s.nspans items, checked above: clang's analyzer does not know
+	 * that cJSON_GetArraySize counts what cJSON_ArrayForEach walks.
+	 */
 	cJSON_ArrayForEach(item, recs) {
+		/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
 		if (map_record(cs, item, body + s.spans[i].off,
 		    s.spans[i].len, i, page) == -1)
 			goto nomem;
