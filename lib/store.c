@@ -278,9 +278,9 @@ fill_keep(struct whoop *w, const struct whoop_field *key,
 		} else if ((len = strlen(keep[i])) < sizeof(uuid)) {
 			/* UUIDs are stored lowercase. */
 			for (j = 0; j <= len; j++)
-				uuid[j] = keep[i][j] >= 'A' &&
+				uuid[j] = (char)(keep[i][j] >= 'A' &&
 				    keep[i][j] <= 'F' ?
-				    (char)(keep[i][j] - 'A' + 'a') : keep[i][j];
+				    keep[i][j] - 'A' + 'a' : keep[i][j]);
 			rc = sqlite3_bind_text(st, 1, uuid, -1,
 			    SQLITE_TRANSIENT);
 		} else
