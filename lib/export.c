@@ -70,32 +70,6 @@ struct whoop_export {
 	char				 date_local[16];
 };
 
-struct sqlbuf {
-	char	 s[8192];
-	size_t	 n;
-	int	 over;		/* truncated: never run */
-};
-
-static void	 sqlcat(struct sqlbuf *, const char *, ...) WHOOP_PRINTF(2, 3);
-
-static void
-sqlcat(struct sqlbuf *b, const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 rc;
-
-	if (b->over)
-		return;
-	va_start(ap, fmt);
-	rc = vsnprintf(b->s + b->n, sizeof(b->s) - b->n, fmt, ap);
-	va_end(ap);
-	if (rc < 0 || (size_t)rc >= sizeof(b->s) - b->n) {
-		b->over = 1;
-		return;
-	}
-	b->n += (size_t)rc;
-}
-
 static const struct xcol *
 xcols(enum whoop_coll coll, size_t *n)
 {
@@ -196,12 +170,12 @@ exec(struct whoop *w, const char *sql)
 static int64_t
 sole_account(struct whoop *w, const struct whoop_colspec *cs)
 {
-	struct sqlbuf	 b;
+	struct whoop_sqlbuf	 b;
 	sqlite3_stmt	*st = NULL;
 	int64_t		 res = -2;
 
 	memset(&b, 0, sizeof(b));
-	sqlcat(&b, "SELECT (SELECT min(account_id) FROM \"%s\"),"
+	whoop_sqlcat(&b, "SELECT (SELECT min(account_id) FROM \"%s\"),"
 	    " (SELECT max(account_id) FROM \"%s\")", cs->table, cs->table);
 	if (b.over) {
 		whoop_seterr(w, WHOOP_E_FAIL, "export: SQL too long");
@@ -232,7 +206,7 @@ sole_account(struct whoop *w, const struct whoop_colspec *cs)
  * the same bytes.
  */
 static void
-build_select(struct sqlbuf *b, struct whoop_export *ex,
+build_select(struct whoop_sqlbuf *b, struct whoop_export *ex,
     const struct whoop_export_query *q, int64_t account)
 {
 	const struct whoop_colspec	*cs = ex->cs, *cy;
@@ -244,9 +218,9 @@ build_select(struct sqlbuf *b, struct whoop_export *ex,
 	cy = whoop_colspec(WHOOP_C_CYCLE);
 	if (cs->key >= 0)
 		key = cs->fields[cs->key].column;
-	sqlcat(b, "SELECT t.account_id");
+	whoop_sqlcat(b, "SELECT t.account_id");
 	for (i = 0; i < cs->nfields; i++)
-		sqlcat(b, ", t.\"%s\"", cs->fields[i].column);
+		whoop_sqlcat(b, ", t.\"%s\"", cs->fields[i].column);
 	col = 1 + (int)cs->nfields;
 	ex->c_start = ex->c_end = ex->c_tz = ex->c_extra = -1;
 	if (cs->start >= 0) {
@@ -261,43 +235,43 @@ build_select(struct sqlbuf *b, struct whoop_export *ex,
 		/* A recovery has no start: its cycle's stands in. */
 		sa = "c";
 		sc = cy->fields[cy->start].column;
-		sqlcat(b, ", c.\"%s\", c.\"%s\"", sc, "timezone_offset");
+		whoop_sqlcat(b, ", c.\"%s\", c.\"%s\"", sc, "timezone_offset");
 		ex->c_start = col++;
 		ex->c_tz = col++;
 	} else if (cs->coll == WHOOP_C_BODY) {
-		sqlcat(b, ", t.synced_at");
+		whoop_sqlcat(b, ", t.synced_at");
 		ex->c_extra = col++;
 	}
-	sqlcat(b, ", t.raw");
+	whoop_sqlcat(b, ", t.raw");
 	ex->c_raw = col;
 
-	sqlcat(b, " FROM \"%s\" AS t", cs->table);
+	whoop_sqlcat(b, " FROM \"%s\" AS t", cs->table);
 	if (cs->coll == WHOOP_C_RECOVERY)
-		sqlcat(b, " LEFT JOIN \"%s\" AS c ON c.account_id ="
+		whoop_sqlcat(b, " LEFT JOIN \"%s\" AS c ON c.account_id ="
 		    " t.account_id AND c.\"%s\" = t.\"%s\"", cy->table,
 		    cy->fields[cy->key].column, key);
 	if (account > 0) {
-		sqlcat(b, "%s t.account_id = ?1", pre);
+		whoop_sqlcat(b, "%s t.account_id = ?1", pre);
 		pre = " AND";
 	}
 	if (sc != NULL && q->since != NULL) {
-		sqlcat(b, "%s %s.\"%s\" >= ?2", pre, sa, sc);
+		whoop_sqlcat(b, "%s %s.\"%s\" >= ?2", pre, sa, sc);
 		pre = " AND";
 	}
 	if (sc != NULL && q->until != NULL)
-		sqlcat(b, "%s %s.\"%s\" < ?3", pre, sa, sc);
+		whoop_sqlcat(b, "%s %s.\"%s\" < ?3", pre, sa, sc);
 
 	switch (cs->coll) {
 	case WHOOP_C_RECOVERY:
 		/* NULLs sort first in SQLite: put the orphans last. */
-		sqlcat(b, " ORDER BY c.\"%s\" IS NULL, c.\"%s\","
+		whoop_sqlcat(b, " ORDER BY c.\"%s\" IS NULL, c.\"%s\","
 		    " t.account_id, t.\"%s\"", sc, sc, key);
 		break;
 	case WHOOP_C_BODY:
-		sqlcat(b, " ORDER BY t.id");
+		whoop_sqlcat(b, " ORDER BY t.id");
 		break;
 	case WHOOP_C_PROFILE:
-		sqlcat(b, " ORDER BY t.account_id");
+		whoop_sqlcat(b, " ORDER BY t.account_id");
 		break;
 	default:
 		/*
@@ -305,9 +279,9 @@ build_select(struct sqlbuf *b, struct whoop_export *ex,
 		 * one account it gives this order as it is: no sorting.
 		 */
 		if (account > 0)
-			sqlcat(b, " ORDER BY t.\"%s\", t.rowid", sc);
+			whoop_sqlcat(b, " ORDER BY t.\"%s\", t.rowid", sc);
 		else
-			sqlcat(b, " ORDER BY t.\"%s\", t.account_id,"
+			whoop_sqlcat(b, " ORDER BY t.\"%s\", t.account_id,"
 			    " t.\"%s\"", sc, key);
 		break;
 	}
@@ -317,7 +291,7 @@ struct whoop_export *
 whoop_export_open(struct whoop *w, const struct whoop_export_query *q)
 {
 	struct whoop_export	*ex;
-	struct sqlbuf		 b;
+	struct whoop_sqlbuf		 b;
 	int64_t			 account;
 	int			 rc = SQLITE_OK;
 

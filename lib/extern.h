@@ -59,6 +59,15 @@ int	 whoop_aesgcm_decrypt(const unsigned char *key, size_t keylen,
 int	 whoop_cmd_run(struct whoop *, const char *cmdline, size_t max,
 	    int timeout_ms, unsigned char **out, size_t *outlen);
 
+/* sqlbuf.c: SQL text from colspec names (never input); see there. */
+struct whoop_sqlbuf {
+	char	 s[8192];
+	size_t	 n;
+	int	 over;		/* truncated: never run */
+};
+void	 whoop_sqlcat(struct whoop_sqlbuf *, const char *, ...)
+	    WHOOP_PRINTF(2, 3);
+
 /* The handle a client reports its errors on. */
 struct whoop	*whoop_http_handle(struct whoop_http *);
 

@@ -16,34 +16,8 @@
 
 #include "extern.h"
 
-struct sqlbuf {
-	char	 s[8192];
-	size_t	 n;
-	int	 over;		/* truncated: never run */
-};
-
-static void	 sqlcat(struct sqlbuf *, const char *, ...) WHOOP_PRINTF(2, 3);
-
-static void
-sqlcat(struct sqlbuf *b, const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 rc;
-
-	if (b->over)
-		return;
-	va_start(ap, fmt);
-	rc = vsnprintf(b->s + b->n, sizeof(b->s) - b->n, fmt, ap);
-	va_end(ap);
-	if (rc < 0 || (size_t)rc >= sizeof(b->s) - b->n) {
-		b->over = 1;
-		return;
-	}
-	b->n += (size_t)rc;
-}
-
 static int
-prepare(struct whoop *w, const struct sqlbuf *b, sqlite3_stmt **st)
+prepare(struct whoop *w, const struct whoop_sqlbuf *b, sqlite3_stmt **st)
 {
 	*st = NULL;
 	if (b->over)
@@ -92,17 +66,17 @@ static int
 stored_raw(struct whoop *w, const struct whoop_colspec *cs, int64_t account,
     const struct whoop_record *rec)
 {
-	struct sqlbuf	 b;
+	struct whoop_sqlbuf	 b;
 	sqlite3_stmt	*st;
 	const void	*raw;
 	int		 rc, n, res;
 
 	memset(&b, 0, sizeof(b));
-	sqlcat(&b, "SELECT raw FROM \"%s\" WHERE account_id = ?1", cs->table);
+	whoop_sqlcat(&b, "SELECT raw FROM \"%s\" WHERE account_id = ?1", cs->table);
 	if (cs->key >= 0)
-		sqlcat(&b, " AND \"%s\" = ?2", cs->fields[cs->key].column);
+		whoop_sqlcat(&b, " AND \"%s\" = ?2", cs->fields[cs->key].column);
 	if (cs->coll == WHOOP_C_BODY)
-		sqlcat(&b, " ORDER BY id DESC LIMIT 1");
+		whoop_sqlcat(&b, " ORDER BY id DESC LIMIT 1");
 	if (prepare(w, &b, &st) == -1)
 		return -1;
 	if (sqlite3_bind_int64(st, 1, account) != SQLITE_OK ||
@@ -132,27 +106,27 @@ stored_raw(struct whoop *w, const struct whoop_colspec *cs, int64_t account,
  * JSON differs.
  */
 static void
-build_insert(struct sqlbuf *b, const struct whoop_colspec *cs)
+build_insert(struct whoop_sqlbuf *b, const struct whoop_colspec *cs)
 {
 	size_t	 i;
 
-	sqlcat(b, "INSERT INTO \"%s\" (account_id", cs->table);
+	whoop_sqlcat(b, "INSERT INTO \"%s\" (account_id", cs->table);
 	for (i = 0; i < cs->nfields; i++)
-		sqlcat(b, ", \"%s\"", cs->fields[i].column);
-	sqlcat(b, ", raw, synced_at) VALUES (?1");
+		whoop_sqlcat(b, ", \"%s\"", cs->fields[i].column);
+	whoop_sqlcat(b, ", raw, synced_at) VALUES (?1");
 	for (i = 0; i < cs->nfields + 2; i++)
-		sqlcat(b, ", ?%zu", i + 2);
-	sqlcat(b, ")");
+		whoop_sqlcat(b, ", ?%zu", i + 2);
+	whoop_sqlcat(b, ")");
 	if (cs->coll == WHOOP_C_BODY)
 		return;
-	sqlcat(b, " ON CONFLICT (account_id");
+	whoop_sqlcat(b, " ON CONFLICT (account_id");
 	if (cs->key >= 0)
-		sqlcat(b, ", \"%s\"", cs->fields[cs->key].column);
-	sqlcat(b, ") DO UPDATE SET");
+		whoop_sqlcat(b, ", \"%s\"", cs->fields[cs->key].column);
+	whoop_sqlcat(b, ") DO UPDATE SET");
 	for (i = 0; i < cs->nfields; i++)
-		sqlcat(b, " \"%s\" = excluded.\"%s\",", cs->fields[i].column,
+		whoop_sqlcat(b, " \"%s\" = excluded.\"%s\",", cs->fields[i].column,
 		    cs->fields[i].column);
-	sqlcat(b, " raw = excluded.raw, synced_at = excluded.synced_at"
+	whoop_sqlcat(b, " raw = excluded.raw, synced_at = excluded.synced_at"
 	    " WHERE \"%s\".raw IS NOT excluded.raw", cs->table);
 }
 
@@ -161,7 +135,7 @@ whoop_store_upsert(struct whoop *w, int64_t account,
     const struct whoop_record *rec, int *change)
 {
 	const struct whoop_colspec	*cs;
-	struct sqlbuf			 b;
+	struct whoop_sqlbuf			 b;
 	sqlite3_stmt			*st = NULL;
 	char				 now[WHOOP_TIMESTR_LEN];
 	size_t				 i;
@@ -307,7 +281,7 @@ whoop_store_delete_missing(struct whoop *w, int64_t account,
 {
 	const struct whoop_colspec	*cs = whoop_colspec(coll), *cy;
 	const struct whoop_field	*key;
-	struct sqlbuf			 b;
+	struct whoop_sqlbuf			 b;
 	sqlite3_stmt			*st = NULL;
 	char				 gebuf[WHOOP_TIMESTR_LEN];
 	char				 ltbuf[WHOOP_TIMESTR_LEN];
@@ -331,16 +305,16 @@ whoop_store_delete_missing(struct whoop *w, int64_t account,
 		goto out;
 
 	memset(&b, 0, sizeof(b));
-	sqlcat(&b, "DELETE FROM \"%s\" WHERE account_id = ?1", cs->table);
+	whoop_sqlcat(&b, "DELETE FROM \"%s\" WHERE account_id = ?1", cs->table);
 	if (cs->start >= 0)
-		sqlcat(&b, " AND (?2 IS NULL OR \"%s\" >= ?2)"
+		whoop_sqlcat(&b, " AND (?2 IS NULL OR \"%s\" >= ?2)"
 		    " AND (?3 IS NULL OR \"%s\" < ?3)",
 		    cs->fields[cs->start].column,
 		    cs->fields[cs->start].column);
 	else {
 		/* A recovery has no start: its cycle's start decides. */
 		cy = whoop_colspec(WHOOP_C_CYCLE);
-		sqlcat(&b, " AND \"%s\" IN (SELECT \"%s\" FROM \"%s\""
+		whoop_sqlcat(&b, " AND \"%s\" IN (SELECT \"%s\" FROM \"%s\""
 		    " WHERE account_id = ?1"
 		    " AND (?2 IS NULL OR \"%s\" >= ?2)"
 		    " AND (?3 IS NULL OR \"%s\" < ?3))", key->column,
@@ -348,7 +322,7 @@ whoop_store_delete_missing(struct whoop *w, int64_t account,
 		    cy->fields[cy->start].column,
 		    cy->fields[cy->start].column);
 	}
-	sqlcat(&b, " AND \"%s\" NOT IN (SELECT k FROM temp.whoop_keep)",
+	whoop_sqlcat(&b, " AND \"%s\" NOT IN (SELECT k FROM temp.whoop_keep)",
 	    key->column);
 	if (prepare(w, &b, &st) == -1)
 		goto out;
