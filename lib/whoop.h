@@ -618,7 +618,7 @@ int	 whoop_store_sleep_start(struct whoop *, int64_t account,
 int	 whoop_lock(struct whoop *, const char *path, long wait_seconds);
 void	 whoop_unlock(int);
 
-/* process.c: umask 077, no core dumps, not dumpable. */
+/* process.c: umask 077, no core dumps, not dumpable, SIGXFSZ ignored. */
 int	 whoop_process_harden(struct whoop *);
 
 /*
