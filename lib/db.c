@@ -216,10 +216,11 @@ whoop_db_open(struct whoop *w, const char *path, int flags)
 	if (exec(w, "PRAGMA foreign_keys = ON") == -1 ||
 	    exec(w, "PRAGMA secure_delete = ON") == -1)
 		goto fail;
+	/* Another program's file is refused before anything changes it. */
+	if (check_schema(w, path, &need) == -1)
+		goto fail;
 	if (!rdonly && (exec(w, "PRAGMA journal_mode = WAL") == -1 ||
 	    exec(w, "PRAGMA synchronous = FULL") == -1))
-		goto fail;
-	if (check_schema(w, path, &need) == -1)
 		goto fail;
 	if (!created && quick_check(w, path) == -1)
 		goto fail;
