@@ -142,8 +142,19 @@ whoop_seterrdb(struct whoop *w, const char *fmt, ...)
 	whoop_vseterr(w, code, fmt, ap);
 	va_end(ap);
 	n = strlen(w->errmsg);
-	(void)snprintf(w->errmsg + n, sizeof(w->errmsg) - n, ": %s",
-	    w->db != NULL ? sqlite3_errmsg(w->db) : "no database");
+	if (rc == SQLITE_READONLY_DIRECTORY) {
+		/* SQLite says "attempt to write a readonly database". */
+		const char	*f = sqlite3_db_filename(w->db, "main");
+		char		 esc[256];
+
+		whoop_escape(esc, sizeof(esc), f != NULL ? f : "",
+		    f != NULL ? strlen(f) : 0);
+		(void)snprintf(w->errmsg + n, sizeof(w->errmsg) - n, ": "
+		    "cannot create %s-wal and -shm: the directory is not "
+		    "writable", esc);
+	} else
+		(void)snprintf(w->errmsg + n, sizeof(w->errmsg) - n, ": %s",
+		    w->db != NULL ? sqlite3_errmsg(w->db) : "no database");
 	return -1;
 }
 
