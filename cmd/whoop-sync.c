@@ -510,7 +510,7 @@ parse_types(struct run *r, const char *arg)
 		err(WHOOP_EXIT_FAIL, NULL);
 	for (p = s; (tok = strsep(&p, ",")) != NULL;) {
 		if ((cs = whoop_colspec_byname(tok)) == NULL) {
-			warnx("-t: unknown type \"%s\"; types are profile, "
+			warnx("-t: unknown type \"%.64s\"; types are profile, "
 			    "body, cycle, recovery, sleep, workout", tok);
 			free(s);
 			return -1;
