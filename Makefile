@@ -99,6 +99,84 @@ bench: all $(TOOLS)
 check-asan:
 	$(MAKE) B=build-asan SAN=1 CFLAGS='-O1 -g' check
 
+# --- Verification (issue 8): fuzzing, valgrind, static analysis ----------
+#
+# t/fuzz/fuzz-NAME.c are libFuzzer targets.  Each is also linked with
+# t/fuzz/driver.c into $(B)/t/fuzz/replay-NAME, a plain program that
+# t/0900-fuzz-replay.t runs over t/fuzz/corpus/NAME, so that check,
+# check-asan and check-valgrind replay the corpora.  make fuzz builds the
+# targets with clang and libFuzzer into build-fuzz/ (the library too,
+# instrumented) and runs each for FUZZ_SECONDS; new inputs go to
+# build-fuzz/corpus/NAME, crashes to t/fuzz/crashes/NAME/, from where a
+# fixed one is moved into the corpus as a regression test.
+FUZZ_SRC := $(sort $(wildcard t/fuzz/fuzz-*.c))
+FUZZ_NAMES := $(FUZZ_SRC:t/fuzz/fuzz-%.c=%)
+REPLAYS	:= $(FUZZ_NAMES:%=$(B)/t/fuzz/replay-%)
+REPLAY_OBJ := $(B)/t/fuzz/driver.o $(FUZZ_SRC:%.c=$(B)/%.o)
+.SECONDARY: $(REPLAY_OBJ)
+
+TESTENV	+= WHOOP_FUZZ=$(abspath $(B))/t/fuzz
+
+check: $(REPLAYS)
+
+$(B)/t/fuzz/replay-%: $(B)/t/fuzz/driver.o $(B)/t/fuzz/fuzz-%.o $(LIBA)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(B)/t/fuzz/driver.o $(B)/t/fuzz/fuzz-$*.o \
+	    $(LIBA) $(PKG_LIBS)
+
+FUZZ_CC	?= clang
+FUZZ_B	:= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer
+FUZZ_CFLAGS = $(STD) $(WARN) $(PKG_CFLAGS) -Ilib -g -O1 $(FUZZ_SAN) \
+	   -fsanitize=fuzzer-no-link -MMD -MP
+FUZZ_LIBOBJ := $(LIB_SRC:%.c=$(FUZZ_B)/%.o)
+FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_B)/fuzz-%)
+# -timeout: seconds for one input; -rss_limit_mb: memory, as libFuzzer's
+# default; FUZZ_FLAGS adds more (e.g. -jobs=2 -workers=2).
+FUZZ_RUNFLAGS = -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	   -rss_limit_mb=2048 -print_final_stats=1 $(FUZZ_FLAGS)
+
+$(FUZZ_B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_B)/lib/libwhoop.a: $(FUZZ_LIBOBJ)
+	rm -f $@
+	$(AR) rcs $@ $(FUZZ_LIBOBJ)
+
+$(FUZZ_B)/fuzz-%: $(FUZZ_B)/t/fuzz/fuzz-%.o $(FUZZ_B)/lib/libwhoop.a
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< \
+	    $(FUZZ_B)/lib/libwhoop.a $(PKG_LIBS)
+
+# Every target runs even when one fails; the run fails if any did.
+fuzz: $(FUZZ_BINS)
+	@st=0; for n in $(FUZZ_NAMES); do \
+		mkdir -p $(FUZZ_B)/corpus/$$n t/fuzz/crashes/$$n; \
+		dict=; [ -f t/fuzz/$$n.dict ] && dict=-dict=t/fuzz/$$n.dict; \
+		echo "fuzz-$$n: $(FUZZ_SECONDS) s, log in $(FUZZ_B)/fuzz-$$n.log"; \
+		if $(FUZZ_B)/fuzz-$$n $(FUZZ_RUNFLAGS) $$dict \
+		    -artifact_prefix=t/fuzz/crashes/$$n/ \
+		    $(FUZZ_B)/corpus/$$n t/fuzz/corpus/$$n \
+		    >$(FUZZ_B)/fuzz-$$n.log 2>&1; then \
+			grep -E 'DONE' \
+			    $(FUZZ_B)/fuzz-$$n.log | sed 's/^/  /'; \
+		else \
+			st=1; echo "fuzz-$$n: FAILED"; \
+			grep -E 'ERROR|invariant|SUMMARY|Test unit written' \
+			    $(FUZZ_B)/fuzz-$$n.log | sed 's/^/  /'; \
+		fi; \
+	done; exit $$st
+
+clean: clean-verify
+clean-verify:
+	rm -rf build-fuzz t/fuzz/*.o t/fuzz/*.d t/fuzz/replay-*
+
+.PHONY: fuzz clean-verify
+-include $(REPLAY_OBJ:.o=.d) $(FUZZ_LIBOBJ:.o=.d) \
+	$(FUZZ_BINS:$(FUZZ_B)/fuzz-%=$(FUZZ_B)/t/fuzz/fuzz-%.d)
+# --- end of verification -------------------------------------------------
+
 clean:
 	rm -rf build-asan lib/*.o lib/*.d lib/libwhoop.a cmd/*.o cmd/*.d \
 	    t/unit/*.o t/unit/*.d t/tools/*.o t/tools/*.d \
@@ -172,6 +250,6 @@ lint:
 	mandoc -Tlint -Wwarning $(MANS)
 
 help:
-	@echo 'targets: all check check-asan install uninstall clean lint demo'
+	@echo 'targets: all check check-asan fuzz install uninstall clean lint demo'
 
 -include $(LIB_OBJ:.o=.d) $(CMDS:=.d) $(UNITS:=.d) $(TOOLS:=.d)
