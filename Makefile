@@ -213,12 +213,40 @@ check-valgrind: all $(UNITS) $(TOOLS) $(REPLAYS)
 		exit 1; fi
 	@if [ -s $(CANARY_LOG) ]; then cat $(CANARY_LOG); exit 1; fi
 
+# cppcheck, gcc's -fanalyzer and clang-tidy (.clang-tidy) over lib and
+# cmd; each must be silent.  A suppression says why where it is made.
+# cppcheck checks the first 12 #if configurations of a file and says so
+# (toomanyconfigs) for sandbox.c; --force would check them all, but it
+# cannot evaluate __has_include.
+CPPCHECK ?= cppcheck
+CLANG_TIDY ?= clang-tidy
+ANALYZE_CC ?= gcc
+ANALYZE_SRC = $(LIB_SRC) $(CMD_SRC)
+
+analyze:
+	$(CPPCHECK) -q --enable=warning,portability,performance \
+	    --error-exitcode=1 --inline-suppr --suppress=toomanyconfigs \
+	    -I lib lib cmd
+	@echo "$(ANALYZE_CC) -fanalyzer $(words $(ANALYZE_SRC)) files"
+	@log=$$(mktemp) || exit 1; for f in $(ANALYZE_SRC); do \
+		$(ANALYZE_CC) -fanalyzer $(STD) $(WARN) $(PKG_CFLAGS) -Ilib \
+		    -O1 -c -o /dev/null $$f 2>>$$log || { cat $$log; \
+		    rm -f $$log; exit 1; }; \
+	done; if [ -s $$log ]; then cat $$log; rm -f $$log; exit 1; fi; \
+	rm -f $$log
+	@echo "$(CLANG_TIDY) $(words $(ANALYZE_SRC)) files"
+	@log=$$(mktemp) || exit 1; \
+	$(CLANG_TIDY) --quiet $(ANALYZE_SRC) -- $(STD) $(PKG_CFLAGS) -Ilib \
+	    >$$log 2>&1; st=$$?; \
+	grep -v '^[0-9]* warnings* generated\.$$' $$log; rm -f $$log; \
+	exit $$st
+
 clean: clean-verify
 clean-verify:
 	rm -rf build-fuzz t/fuzz/*.o t/fuzz/*.d t/fuzz/replay-* \
 	    t/canary.log t/valgrind
 
-.PHONY: fuzz check-valgrind clean-verify
+.PHONY: fuzz check-valgrind analyze clean-verify
 -include $(REPLAY_OBJ:.o=.d) $(FUZZ_LIBOBJ:.o=.d) \
 	$(FUZZ_BINS:$(FUZZ_B)/fuzz-%=$(FUZZ_B)/t/fuzz/fuzz-%.d)
 # --- end of verification -------------------------------------------------
@@ -296,6 +324,6 @@ lint:
 	mandoc -Tlint -Wwarning $(MANS)
 
 help:
-	@echo 'targets: all check check-asan check-valgrind fuzz install uninstall clean lint demo'
+	@echo 'targets: all check check-asan check-valgrind analyze fuzz install uninstall clean lint demo'
 
 -include $(LIB_OBJ:.o=.d) $(CMDS:=.d) $(UNITS:=.d) $(TOOLS:=.d)
