@@ -568,10 +568,16 @@ parse_columns(enum whoop_coll coll, const char *arg, size_t *nsel)
 			if (len == 0)
 				warnx("-c: empty column name; valid: %s",
 				    list);
-			else
-				warnx("-c: unknown column \"%.*s\" for %s; "
-				    "valid: %s", (int)(len > 64 ? 64 : len),
-				    p, whoop_colspec(coll)->name, list);
+			else {
+				char	 esc[260];
+
+				/* Escaped: it may hold terminal escapes. */
+				whoop_escape(esc, sizeof(esc), p,
+				    len > 64 ? 64 : len);
+				warnx("-c: unknown column \"%s\" for %s; "
+				    "valid: %s", esc,
+				    whoop_colspec(coll)->name, list);
+			}
 			return -1;
 		}
 		sel[k++] = i;
@@ -677,8 +683,11 @@ main(int argc, char *argv[])
 		return finish(WHOOP_EXIT_USAGE);
 	}
 	if ((cs = whoop_colspec_byname(argv[optind])) == NULL) {
-		warnx("unknown type \"%.64s\": expected one of %s",
-		    argv[optind], type_list());
+		char	 esc[260];
+
+		whoop_escape(esc, sizeof(esc), argv[optind], 64);
+		warnx("unknown type \"%s\": expected one of %s", esc,
+		    type_list());
 		return finish(WHOOP_EXIT_USAGE);
 	}
 	q.coll = cs->coll;

@@ -510,8 +510,11 @@ parse_types(struct run *r, const char *arg)
 		err(WHOOP_EXIT_FAIL, NULL);
 	for (p = s; (tok = strsep(&p, ",")) != NULL;) {
 		if ((cs = whoop_colspec_byname(tok)) == NULL) {
-			warnx("-t: unknown type \"%.64s\"; types are profile, "
-			    "body, cycle, recovery, sleep, workout", tok);
+			char	 esc[260];
+
+			whoop_escape(esc, sizeof(esc), tok, 64);
+			warnx("-t: unknown type \"%s\"; types are profile, "
+			    "body, cycle, recovery, sleep, workout", esc);
 			free(s);
 			return -1;
 		}

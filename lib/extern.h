@@ -33,12 +33,7 @@ int	 whoop_seterrno(struct whoop *, enum whoop_err, const char *, ...)
 /* Append the SQLite message of the handle's connection. */
 int	 whoop_seterrdb(struct whoop *, const char *, ...) WHOOP_PRINTF(2, 3);
 
-/*
- * Copy server- or user-supplied text into buf with control characters,
- * quotes and non-ASCII bytes escaped, so that it can be shown on a
- * terminal or stored without surprises.
- */
-void	 whoop_escape(char *buf, size_t bufsz, const char *s, size_t len);
+/* whoop_escape is public (whoop.h): the tools echo user input with it. */
 
 /* AES-256-GCM primitive, exposed for test vectors. */
 int	 whoop_aesgcm_encrypt(const unsigned char *key, size_t keylen,

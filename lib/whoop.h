@@ -66,6 +66,13 @@ int		 whoop_seterr(struct whoop *, enum whoop_err, const char *, ...)
 #endif
 		    ;
 
+/*
+ * Copy server- or user-supplied text into buf with control characters,
+ * quotes and non-ASCII bytes escaped (\xNN), so that it can be shown on a
+ * terminal or stored without surprises.  Truncates to fit.
+ */
+void	 whoop_escape(char *buf, size_t bufsz, const char *s, size_t len);
+
 /* wipe.c: secrets are wiped before their memory is given back. */
 void	 whoop_wipe(void *, size_t);
 void	 whoop_freezero(void *, size_t);

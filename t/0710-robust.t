@@ -229,4 +229,15 @@ else
 	check "once writable, a sync works again" "$T/asuser" whoop-sync
 fi
 
+# User input echoed in a message is escaped: no terminal escape gets out.
+esc=$(printf 'x\033[31my')
+run whoop-export "$esc"
+is "$rc" 2 "export: a type with an escape sequence: usage error"
+like "$err" 'unknown type "x\\x1b\[31my"' "export: the type is echoed escaped"
+run whoop-export -c "$esc" cycle
+like "$err" 'unknown column "x\\x1b\[31my"' "export -c: the column is echoed escaped"
+run whoop-sync -t "$esc"
+like "$err" 'unknown type "x\\x1b\[31my"' "sync -t: the type is echoed escaped"
+check "no raw escape byte in any of those messages" sh -c "! printf '%s' \"\$1\" | grep -q \"\$(printf '\\033')\"" sh "$err"
+
 done_testing
