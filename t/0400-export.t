@@ -260,6 +260,8 @@ sqlite3 "$DB" <"$T/sqlin" >"$T/sqlout" 2>&1 &
 writer=$!
 TAP_PIDS="$TAP_PIDS $writer"
 exec 4>"$T/sqlin"
+# The writer waits for the lock: a probe below may hold it for an instant.
+echo ".timeout 10000" >&4
 echo "BEGIN IMMEDIATE; UPDATE cycle SET strain = 20.5 WHERE id = 1437500004;" >&4
 i=0
 while [ $i -lt 100 ] && sqlite3 "$DB" '.timeout 0' 'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1; do
