@@ -96,7 +96,7 @@ check: all $(UNITS) $(TOOLS)
 	$(TESTENV) $(PROVE) $(PROVE_J) --exec '' $(UNITS) $(SHTESTS)
 	@# -- canary scan (issue 8) --
 	@if [ -s $(CANARY_LOG) ]; then \
-		echo "canary secrets left in files of the tests' temporary directories:"; \
+		echo "canary secrets left in the tests' files:"; \
 		cat $(CANARY_LOG); exit 1; fi
 	@# -- end canary scan --
 
@@ -164,7 +164,8 @@ fuzz: $(FUZZ_BINS)
 	@st=0; for n in $(FUZZ_NAMES); do \
 		mkdir -p $(FUZZ_B)/corpus/$$n t/fuzz/crashes/$$n; \
 		dict=; [ -f t/fuzz/$$n.dict ] && dict=-dict=t/fuzz/$$n.dict; \
-		echo "fuzz-$$n: $(FUZZ_SECONDS) s, log in $(FUZZ_B)/fuzz-$$n.log"; \
+		echo "fuzz-$$n: $(FUZZ_SECONDS) s," \
+		    "log in $(FUZZ_B)/fuzz-$$n.log"; \
 		if $(FUZZ_B)/fuzz-$$n $(FUZZ_RUNFLAGS) $$dict \
 		    -artifact_prefix=t/fuzz/crashes/$$n/ \
 		    $(FUZZ_B)/corpus/$$n t/fuzz/corpus/$$n \
