@@ -264,7 +264,8 @@ clean:
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 USERUNITDIR ?= $(PREFIX)/lib/systemd/user
-SHARE_PLAIN := config.example cookbook.md sql/views.sql
+SHARE_PLAIN := config.example cookbook.md sql/views.sql \
+	   postgresql/schema.sql postgresql/refresh.sql postgresql/README
 SHARE_SUBST := crontab.example systemd/whoop-sync.service \
 	   systemd/whoop-sync.timer
 USER_UNITS := whoop-sync.service whoop-sync.timer
@@ -278,6 +279,7 @@ install: all
 		s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s; \
 	done
 	install -d $(DESTDIR)$(SHAREDIR)/sql $(DESTDIR)$(SHAREDIR)/systemd \
+	    $(DESTDIR)$(SHAREDIR)/postgresql \
 	    $(DESTDIR)$(USERUNITDIR) $(DESTDIR)$(BASHCOMPDIR) \
 	    $(DESTDIR)$(ZSHCOMPDIR)
 	for f in $(SHARE_PLAIN); do \
@@ -299,7 +301,6 @@ install: all
 	done
 	install -m 0644 share/completions/_whoop $(DESTDIR)$(ZSHCOMPDIR)/_whoop
 
-
 uninstall:
 	for c in $(notdir $(CMDS)); do rm -f $(DESTDIR)$(BINDIR)/$$c; done
 	for m in $(notdir $(MANS)); do \
@@ -309,6 +310,7 @@ uninstall:
 		rm -f $(DESTDIR)$(SHAREDIR)/$$f; \
 	done
 	rmdir $(DESTDIR)$(SHAREDIR)/sql $(DESTDIR)$(SHAREDIR)/systemd \
+	    $(DESTDIR)$(SHAREDIR)/postgresql \
 	    $(DESTDIR)$(SHAREDIR) 2>/dev/null || :
 	for u in $(USER_UNITS); do rm -f $(DESTDIR)$(USERUNITDIR)/$$u; done
 	for c in whoop-auth $(COMPLETE_LINKS); do \

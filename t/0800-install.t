@@ -52,6 +52,7 @@ check "whoop-sync.1 is among the pages" test -f "$R/usr/share/man/man1/whoop-syn
 
 S=$R/usr/share/whoop
 for f in config.example cookbook.md sql/views.sql crontab.example \
+    postgresql/schema.sql postgresql/refresh.sql postgresql/README \
     systemd/whoop-sync.service systemd/whoop-sync.timer; do
 	is "$(mode "$S/$f")" 644 "share/whoop/$f installed 0644"
 done
