@@ -119,6 +119,13 @@ is "$(tr '\n' ' ' <"$T/tmp/browser.codes")" "404 405 431 " "they get 404, 405 an
 is "$(token_calls)" "$((n0 + 1))" "exactly one token request for the one valid callback"
 n0=$(token_calls)
 
+rm -f "$T/tmp/browser.headers"
+run whoop-auth -n -P "$PORT" -t 1
+is "$rc" 1 "-n: no browser, so nobody comes back: deadline"
+like "$err" "^https://127.0.0.1:$SIM_PORT/oauth/oauth2/auth\\?response_type=code&" "-n: the login address is printed on stderr"
+is "$out" "" "-n: nothing on stdout"
+check "-n: the browser was not started" test ! -e "$T/tmp/browser.headers"
+
 echo none >"$T/tmp/browser.mode"
 run whoop-auth -P "$PORT" -t 1
 is "$rc" 1 "nobody comes back: deadline"
