@@ -84,20 +84,6 @@ version(void)
 	fputs(buf, stdout);
 }
 
-static void
-worse(struct run *r, int code)
-{
-	/* As whoop-sync: a person is needed before a retry helps. */
-	static const int rank[] = { [0] = 0, [75] = 1, [1] = 2, [77] = 3,
-	    [78] = 4 };
-
-	if (code != WHOOP_EXIT_TEMP && code != WHOOP_EXIT_AUTH &&
-	    code != WHOOP_EXIT_CONFIG)
-		code = WHOOP_EXIT_FAIL;
-	if (rank[code] > rank[r->worst] || r->worst == 0)
-		r->worst = code;
-}
-
 static int
 exitcode(void)
 {
@@ -197,7 +183,7 @@ revoke_account(struct run *r, const struct whoop_account_info *a)
 		if (shred(r, a->account, strcmp(a->status, "revoked") == 0 ?
 		    "purged" : "revoked", "none", &n) == -1) {
 			warnx("account %lld: %s", id, whoop_errmsg(w));
-			worse(r, exitcode());
+			r->worst = whoop_exit_worse(r->worst, exitcode());
 		} else if (r->verbose && r->purge)
 			warnx("account %lld: %ld record%s deleted", id, n,
 			    n == 1 ? "" : "s");
@@ -218,7 +204,7 @@ revoke_account(struct run *r, const struct whoop_account_info *a)
 			warnx("account %lld: %s; not revoked, the local tokens "
 			    "are kept (whoop-revoke -l deletes them without "
 			    "contacting WHOOP)", id, whoop_errmsg(w));
-			worse(r, exitcode());
+			r->worst = whoop_exit_worse(r->worst, exitcode());
 			return;
 		}
 		whoop = rc == REMOTE_REVOKED ? "revoked" : "already_gone";
@@ -229,7 +215,7 @@ revoke_account(struct run *r, const struct whoop_account_info *a)
 		    id, strcmp(whoop, "revoked") == 0 ? "revoked at WHOOP, "
 		    "but the local tokens could not be deleted: " : "",
 		    whoop_errmsg(w));
-		worse(r, exitcode());
+		r->worst = whoop_exit_worse(r->worst, exitcode());
 		return;
 	}
 	if (r->verbose) {
@@ -493,7 +479,7 @@ main(int argc, char *argv[])
 	if (whoop_db_wal_truncate(w) == -1) {
 		warnx("%s; the deleted tokens may remain in %s-wal until "
 		    "whoop-revoke runs again", whoop_errmsg(w), r.paths.db);
-		worse(&r, WHOOP_EXIT_TEMP);
+		r.worst = whoop_exit_worse(r.worst, WHOOP_EXIT_TEMP);
 	}
 	if (r.haskey)
 		whoop_key_wipe(&r.key);

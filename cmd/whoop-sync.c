@@ -100,19 +100,6 @@ version(void)
 }
 
 static void
-worse(struct run *r, int code)
-{
-	/* Auth needs a person; temporary cures itself; 1 is the rest. */
-	static const int rank[] = { [0] = 0, [75] = 1, [1] = 2, [77] = 3,
-	    [78] = 4 };
-
-	if (code < 0 || code > 78)
-		code = WHOOP_EXIT_FAIL;
-	if (rank[code] > rank[r->worst] || (r->worst == 0 && code != 0))
-		r->worst = code;
-}
-
-static void
 keys_add(struct keys *k, const char *s)
 {
 	char	**nv;
@@ -452,12 +439,12 @@ sync_account(struct run *r, int64_t id)
 	if (whoop_cred_load(w, &r->key, id, &a.cred) == -1) {
 		/* Its messages name the account already. */
 		warnx("%s", whoop_errmsg(w));
-		worse(r, whoop_exitcode(w));
+		r->worst = whoop_exit_worse(r->worst, whoop_exitcode(w));
 		return;
 	}
 	if (ensure_token(r, &a, 0) == -1) {
 		warnx("account %lld: %s", (long long)id, whoop_errmsg(w));
-		worse(r, whoop_exitcode(w));
+		r->worst = whoop_exit_worse(r->worst, whoop_exitcode(w));
 		whoop_cred_clear(&a.cred);
 		return;
 	}
@@ -472,7 +459,8 @@ sync_account(struct run *r, int64_t id)
 			warnx("account %lld: %s: %s", (long long)id, cs->name,
 			    whoop_errmsg(w));
 			record_error(r, id, cs->name, whoop_errmsg(w));
-			worse(r, whoop_exitcode(w));
+			r->worst = whoop_exit_worse(r->worst,
+			    whoop_exitcode(w));
 			if (whoop_errcode(w) == WHOOP_E_RATE)
 				r->stop = 1;
 			if (strlen(failed) + strlen(cs->name) + 2 <
@@ -732,7 +720,7 @@ main(int argc, char *argv[])
 			    "whoop-auth -l", (long long)only);
 		else
 			warnx("no account: run whoop-auth first");
-		worse(&r, WHOOP_EXIT_AUTH);
+		r.worst = whoop_exit_worse(r.worst, WHOOP_EXIT_AUTH);
 	}
 
 	free(ids);

@@ -58,6 +58,39 @@ whoop_exitcode(const struct whoop *w)
 	}
 }
 
+/*
+ * Of two exit statuses, the one a person should see: configuration (78)
+ * over authorization (77) over failure (1) over temporary (75) over
+ * success.  Anything else counts as a failure.
+ */
+int
+whoop_exit_worse(int a, int b)
+{
+	int	 i, rank[2], code[2] = { a, b };
+
+	for (i = 0; i < 2; i++) {
+		switch (code[i]) {
+		case WHOOP_EXIT_OK:
+			rank[i] = 0;
+			break;
+		case WHOOP_EXIT_TEMP:
+			rank[i] = 1;
+			break;
+		case WHOOP_EXIT_AUTH:
+			rank[i] = 3;
+			break;
+		case WHOOP_EXIT_CONFIG:
+			rank[i] = 4;
+			break;
+		default:
+			code[i] = WHOOP_EXIT_FAIL;
+			rank[i] = 2;
+			break;
+		}
+	}
+	return rank[1] > rank[0] ? code[1] : code[0];
+}
+
 void
 whoop_clearerr(struct whoop *w)
 {

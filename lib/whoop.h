@@ -54,6 +54,8 @@ void		 whoop_free(struct whoop *);
 const char	*whoop_errmsg(const struct whoop *);
 enum whoop_err	 whoop_errcode(const struct whoop *);
 int		 whoop_exitcode(const struct whoop *);
+/* Of two exit statuses, the worse: 78 > 77 > 1 > 75 > 0. */
+int		 whoop_exit_worse(int, int);
 void		 whoop_clearerr(struct whoop *);
 /*
  * Leave an error on the handle (NULL is fine).  Returns -1 so that

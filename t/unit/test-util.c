@@ -50,6 +50,14 @@ main(void)
 	whoop_seterr(w, WHOOP_E_SEAL, "x");
 	ok(whoop_exitcode(w) == WHOOP_EXIT_FAIL, "seal exit 1");
 
+	ok(whoop_exit_worse(0, 75) == 75, "worse: 75 over 0");
+	ok(whoop_exit_worse(75, 1) == 1, "worse: 1 over 75");
+	ok(whoop_exit_worse(77, 1) == 77, "worse: 77 over 1");
+	ok(whoop_exit_worse(77, 78) == 78, "worse: 78 over 77");
+	ok(whoop_exit_worse(78, 75) == 78, "worse: 78 stays over 75");
+	ok(whoop_exit_worse(0, 2) == 1, "worse: an unknown status counts as 1");
+	ok(whoop_exit_worse(0, 0) == 0, "worse: 0 and 0");
+
 	whoop_free(w);
 	return done_testing();
 }
