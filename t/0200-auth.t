@@ -196,6 +196,25 @@ wait "$bg"
 is "$?" 0 "paste mode: login succeeds"
 like "$(cat "$T/paste.out")" '^account ' "paste mode: summary"
 
+# --- other redirect URIs from the configuration -----------------------------
+sim_ctl config "{\"redirect_uris\":[\"http://127.0.0.1:$PORT/callback\",\"http://localhost:$PORT/cb\",\"https://example.org/whoop\"]}" >/dev/null
+printf 'redirect_uri = http://localhost:%s/cb\n' "$PORT" >"$T/conf/config"
+run whoop-auth
+is "$rc" 0 "a localhost redirect URI from the config: login succeeds" || diag "$err"
+like "$err$out" 'authorized' "localhost: summary printed"
+
+printf 'redirect_uri = https://example.org/whoop\n' >"$T/conf/config"
+run sh -c 'echo https://example.org/whoop?state=wrong\&code=x | whoop-auth'
+is "$rc" 1 "an https redirect URI means paste mode; a pasted wrong state fails the login (1)"
+like "$err" 'state' "a pasted wrong state: the message says so"
+like "$err" 'open this address' "https redirect URI: the address is printed, no listener"
+
+printf 'redirect_uri = ftp://example.org/\n' >"$T/conf/config"
+run whoop-auth
+is "$rc" 78 "an unusable redirect URI: exit 78"
+like "$err" 'redirect_uri must be' "unusable redirect URI: says what is allowed"
+rm -f "$T/conf/config"
+
 # --- key rotation ----------------------------------------------------------
 cp "$T/conf/key" "$T/oldkey"
 run whoop-auth -K
