@@ -126,7 +126,7 @@ parse_redirect(const char *uri, struct redirect *r)
 		return -1;
 	memcpy(num, p, n);
 	num[n] = '\0';
-	if (whoop_strtoll(NULL, num, 1, 65535, &port) == -1)
+	if (whoop_strtoll(NULL, num, 0, 65535, &port) == -1)
 		return -1;
 	r->port = (int)port;
 	if (strlen(slash) >= sizeof(r->path) || strchr(slash, '?') != NULL ||
@@ -315,33 +315,23 @@ login(const struct whoop_paths *p, struct whoop_config *c, int port_opt,
 		return WHOOP_EXIT_CONFIG;
 	}
 
-	/* The redirect URI must equal the one registered with WHOOP. */
+	/*
+	 * The redirect URI must equal the one registered with WHOOP.  Port
+	 * 0 (-P 0) becomes the port the listener gets.
+	 */
 	if (c->redirect_uri != NULL)
 		(void)snprintf(uri, sizeof(uri), "%s", c->redirect_uri);
 	else
 		(void)snprintf(uri, sizeof(uri), "http://127.0.0.1:%d%s",
 		    port_opt >= 0 ? port_opt : c->redirect_port > 0 ?
 		    c->redirect_port : DEFAULT_PORT, DEFAULT_PATH);
-	if (port_opt == 0 && c->redirect_uri == NULL)
-		(void)snprintf(uri, sizeof(uri), "http://127.0.0.1:0%s",
-		    DEFAULT_PATH);
-	if (strcmp(uri, "http://127.0.0.1:0" DEFAULT_PATH) != 0 &&
-	    parse_redirect(uri, &rd) == -1) {
+	if (parse_redirect(uri, &rd) == -1) {
 		whoop_freestr(secret);
 		warnx("redirect_uri must be http://127.0.0.1:PORT/PATH, "
 		    "http://localhost:PORT/PATH or an https:// URL");
 		return WHOOP_EXIT_CONFIG;
 	}
-	if (strcmp(uri, "http://127.0.0.1:0" DEFAULT_PATH) == 0) {
-		memset(&rd, 0, sizeof(rd));
-		(void)snprintf(rd.host, sizeof(rd.host), "127.0.0.1");
-		(void)snprintf(rd.path, sizeof(rd.path), DEFAULT_PATH);
-	}
-	/*
-	 * rd is set on both paths above; clang's analyzer takes the two
-	 * strcmp calls to disagree and calls it uninitialised.
-	 */
-	if (rd.https)	/* NOLINT(clang-analyzer-core.uninitialized.Branch) */
+	if (rd.https)
 		paste = 1;
 
 	load_or_create_key(p, c, &key);
@@ -366,8 +356,8 @@ login(const struct whoop_paths *p, struct whoop_config *c, int port_opt,
 		if ((l = whoop_listen(w, &lo)) == NULL)
 			die("listener");
 		if (rd.port == 0)
-			(void)snprintf(uri, sizeof(uri), "http://127.0.0.1:%d%s",
-			    whoop_listener_port(l), rd.path);
+			(void)snprintf(uri, sizeof(uri), "http://%s:%d%s",
+			    rd.host, whoop_listener_port(l), rd.path);
 	}
 	cl.client_id = c->client_id;
 	cl.client_secret = secret;

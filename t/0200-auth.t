@@ -126,6 +126,9 @@ like "$err" "^https://127.0.0.1:$SIM_PORT/oauth/oauth2/auth\\?response_type=code
 is "$out" "" "-n: nothing on stdout"
 check "-n: the browser was not started" test ! -e "$T/tmp/browser.headers"
 
+run whoop-auth -n -P 0 -t 1
+like "$err" 'redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A[1-9][0-9]*%2Fcallback&' "-P 0: the URL carries the port the listener got"
+
 echo none >"$T/tmp/browser.mode"
 run whoop-auth -P "$PORT" -t 1
 is "$rc" 1 "nobody comes back: deadline"
