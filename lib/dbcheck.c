@@ -43,10 +43,11 @@ pragma_i64(struct whoop *w, const char *sql, sqlite3_int64 *out)
  * The tables' newest edge: max(rowid) walks the rightmost path of a
  * table's b-tree, a page per level, and that edge is where a sync
  * appends, so where a torn write is likeliest.  Table names are ours.
+ * Not credentials: whoop-export never touches it (whoop-sync reads every
+ * token it uses, so damage there is met all the same).
  */
 static const char *const edges[] = {
 	"SELECT max(rowid) FROM accounts",
-	"SELECT max(rowid) FROM credentials",
 	"SELECT max(rowid) FROM sync_state",
 	"SELECT max(rowid) FROM audit",
 	"SELECT max(rowid) FROM profile",
