@@ -528,7 +528,7 @@ health(const struct whoop_paths *p, const struct whoop_config *c)
 	int				 bad = 0, rc;
 
 	/* The bounded check of every open, then every page of the file. */
-	if ((rc = whoop_db_sane(w, p->db, &report)) == 0)
+	if ((rc = whoop_db_sane(w, &report)) == 0)
 		rc = whoop_db_check(w, 1, &report);
 	if (rc != 0) {
 		printf("fail\tdatabase\t%s\n", rc == 1 ? report :

@@ -181,7 +181,7 @@ open_check(struct whoop *w, const char *path)
 	char	*report = NULL;
 	int	 rc;
 
-	rc = whoop_db_sane(w, path, &report);
+	rc = whoop_db_sane(w, &report);
 	if (rc == 1)
 		whoop_seterr(w, WHOOP_E_DB_CORRUPT, "%s is damaged: %s", path,
 		    report);

@@ -64,7 +64,7 @@ static const char *const edges[] = {
  * pages a table, whatever the size of the file.
  */
 int
-whoop_db_sane(struct whoop *w, const char *path, char **report)
+whoop_db_sane(struct whoop *w, char **report)
 {
 	sqlite3_int64	 pages = 0, nfree = 0, v;
 	char		 buf[512];

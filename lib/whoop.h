@@ -193,7 +193,7 @@ int	 whoop_db_commit(struct whoop *);
 int	 whoop_db_rollback(struct whoop *);
 int	 whoop_db_check(struct whoop *, int full, char **report);
 /* dbcheck.c: the bounded check made on open; 0 ok, 1 damaged, -1 error. */
-int	 whoop_db_sane(struct whoop *, const char *path, char **report);
+int	 whoop_db_sane(struct whoop *, char **report);
 int	 whoop_db_wal_truncate(struct whoop *);
 int	 whoop_db_schema_version(struct whoop *, int *);
 

@@ -330,12 +330,10 @@ op_health(void)
 	struct whoop_account_info	*ai = NULL;
 	struct whoop_syncstate		 ss;
 	char				*report = NULL;
-	char				 p[300];
 	size_t				 n = 0;
 	int				 rc;
 
-	snprintf(p, sizeof(p), "%s/plan.db", dir);
-	rc = whoop_db_sane(w, p, &report);
+	rc = whoop_db_sane(w, &report);
 	free(report);
 	if (rc != 0 || whoop_account_infos(w, &ai, &n) == -1)
 		return -1;
