@@ -100,9 +100,17 @@ check: all $(UNITS) $(TOOLS)
 		cat $(CANARY_LOG); exit 1; fi
 	@# -- end canary scan --
 
-# Figures side by side with sqlite3, curl and jq; no assertions.
+# Figures side by side with sqlite3, curl and jq; no assertions.  The
+# scripts are bash.  BENCH_SMALL=1 runs them at small sizes in a minute
+# or two (CI does, so they cannot break unseen); the full sizes take a
+# while, and keep their generated databases in build-bench/.
+BENCH_SMALL ?=
 bench: all $(TOOLS)
-	for b in t/bench/*.sh; do $(TESTENV) sh $$b || exit 1; done
+	for b in t/bench/*.sh; do \
+		$(TESTENV) BENCH_SMALL=$(BENCH_SMALL) \
+		    BENCH_CACHE=$(abspath $(B))/build-bench nice bash $$b || \
+		    exit 1; \
+	done
 
 check-asan:
 	$(MAKE) B=build-asan SAN=1 CFLAGS='-O1 -g' check
@@ -253,7 +261,7 @@ clean-verify:
 # --- end of verification -------------------------------------------------
 
 clean:
-	rm -rf build-asan lib/*.o lib/*.d lib/libwhoop.a cmd/*.o cmd/*.d \
+	rm -rf build-asan build-bench lib/*.o lib/*.d lib/libwhoop.a cmd/*.o cmd/*.d \
 	    t/unit/*.o t/unit/*.d t/tools/*.o t/tools/*.d \
 	    $(CMD_SRC:%.c=%) $(UNIT_SRC:%.c=%) $(TOOL_SRC:%.c=%)
 

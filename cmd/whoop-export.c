@@ -711,6 +711,7 @@ main(int argc, char *argv[])
 		return finish(WHOOP_EXIT_USAGE);
 	}
 	raw = fmt == FMT_JSONL && !flat;
+	q.raw_only = raw;
 	if (raw && colopt != NULL) {
 		warnx("-c picks flat columns: use it with csv, tsv or -F");
 		return finish(WHOOP_EXIT_USAGE);

@@ -527,7 +527,9 @@ health(const struct whoop_paths *p, const struct whoop_config *c)
 	size_t				 n = 0, i, j;
 	int				 bad = 0, rc;
 
-	rc = whoop_db_check(w, 1, &report);
+	/* The bounded check of every open, then every page of the file. */
+	if ((rc = whoop_db_sane(w, &report)) == 0)
+		rc = whoop_db_check(w, 1, &report);
 	if (rc != 0) {
 		printf("fail\tdatabase\t%s\n", rc == 1 ? report :
 		    whoop_errmsg(w));
@@ -677,15 +679,21 @@ main(int argc, char *argv[])
 	if (access(paths.db, F_OK) == -1)
 		errx(WHOOP_EXIT_AUTH, "no database at %s: run whoop-auth first",
 		    paths.db);
-	if (whoop_db_open(w, paths.db, 0) == -1)
-		errx(whoop_exitcode(w), "%s", whoop_errmsg(w));
 	if (check) {
-		ch = health(&paths, &conf);
+		/* A damaged file is opened all the same, to be reported. */
+		if (whoop_db_open(w, paths.db, WHOOP_DB_INSPECT) == -1) {
+			printf("fail\tdatabase\t%s\n", whoop_errmsg(w));
+			ch = whoop_exit_worse(WHOOP_EXIT_FAIL,
+			    whoop_exitcode(w));
+		} else
+			ch = health(&paths, &conf);
 		whoop_config_free(&conf);
 		whoop_paths_free(&paths);
 		whoop_free(w);
 		return ch;
 	}
+	if (whoop_db_open(w, paths.db, 0) == -1)
+		errx(whoop_exitcode(w), "%s", whoop_errmsg(w));
 
 	if ((lockfd = whoop_lock(w, paths.lock, waitsec)) == -1)
 		errx(whoop_exitcode(w), "%s", whoop_errmsg(w));

@@ -62,6 +62,7 @@ struct whoop_export {
 	/* Result columns of st that the derived columns are made from. */
 	int				 c_start, c_end, c_tz, c_extra;
 	int				 c_raw;
+	int				 raw_only;
 	int				 intxn;
 	/* This row's derived text, made when first asked for. */
 	int				 have_start, have_end;
@@ -218,10 +219,15 @@ build_select(struct whoop_sqlbuf *b, struct whoop_export *ex,
 	cy = whoop_colspec(WHOOP_C_CYCLE);
 	if (cs->key >= 0)
 		key = cs->fields[cs->key].column;
-	whoop_sqlcat(b, "SELECT t.account_id");
-	for (i = 0; i < cs->nfields; i++)
+	/*
+	 * Raw JSON only: every result column costs a decode a row, so a
+	 * column nobody reads is not asked for.  The raw column is then
+	 * column 0, and the derived ones are never made.
+	 */
+	whoop_sqlcat(b, "SELECT %s", q->raw_only ? "t.raw" : "t.account_id");
+	for (i = 0; !q->raw_only && i < cs->nfields; i++)
 		whoop_sqlcat(b, ", t.\"%s\"", cs->fields[i].column);
-	col = 1 + (int)cs->nfields;
+	col = q->raw_only ? 0 : 1 + (int)cs->nfields;
 	ex->c_start = ex->c_end = ex->c_tz = ex->c_extra = -1;
 	if (cs->start >= 0) {
 		/* The start, the alias and column that -s and -u test. */
@@ -235,14 +241,18 @@ build_select(struct whoop_sqlbuf *b, struct whoop_export *ex,
 		/* A recovery has no start: its cycle's stands in. */
 		sa = "c";
 		sc = cy->fields[cy->start].column;
-		whoop_sqlcat(b, ", c.\"%s\", c.\"%s\"", sc, "timezone_offset");
-		ex->c_start = col++;
-		ex->c_tz = col++;
-	} else if (cs->coll == WHOOP_C_BODY) {
+		if (!q->raw_only) {
+			whoop_sqlcat(b, ", c.\"%s\", c.\"%s\"", sc,
+			    "timezone_offset");
+			ex->c_start = col++;
+			ex->c_tz = col++;
+		}
+	} else if (cs->coll == WHOOP_C_BODY && !q->raw_only) {
 		whoop_sqlcat(b, ", t.synced_at");
 		ex->c_extra = col++;
 	}
-	whoop_sqlcat(b, ", t.raw");
+	if (!q->raw_only)
+		whoop_sqlcat(b, ", t.raw");
 	ex->c_raw = col;
 
 	whoop_sqlcat(b, " FROM \"%s\" AS t", cs->table);
@@ -316,6 +326,7 @@ whoop_export_open(struct whoop *w, const struct whoop_export_query *q)
 		return NULL;
 	}
 	ex->w = w;
+	ex->raw_only = q->raw_only != 0;
 	ex->cs = whoop_colspec(q->coll);
 	ex->x = xcols(q->coll, &ex->nx);
 	ex->ncells = whoop_export_ncols(q->coll);
@@ -461,7 +472,7 @@ whoop_export_cell(struct whoop_export *ex, size_t i)
 	const struct whoop_colspec	*cs;
 	struct whoop_cell		*c;
 
-	if (ex == NULL || ex->st == NULL || i >= ex->ncells)
+	if (ex == NULL || ex->st == NULL || i >= ex->ncells || ex->raw_only)
 		return NULL;
 	cs = ex->cs;
 	c = &ex->cells[i];

@@ -185,7 +185,15 @@ whoop_seterrdb(struct whoop *w, const char *fmt, ...)
 		(void)snprintf(w->errmsg + n, sizeof(w->errmsg) - n, ": "
 		    "cannot create %s-wal and -shm: the directory is not "
 		    "writable", esc);
-	} else
+	} else if ((rc & 0xff) == SQLITE_CORRUPT)
+		/*
+		 * Met on a page a run reads: the bounded check on open does
+		 * not read every page (dbcheck.c), so say what to do.
+		 */
+		(void)snprintf(w->errmsg + n, sizeof(w->errmsg) - n, ": %s "
+		    "(damage in the file: whoop-sync -c checks every page)",
+		    sqlite3_errmsg(w->db));
+	else
 		(void)snprintf(w->errmsg + n, sizeof(w->errmsg) - n, ": %s",
 		    w->db != NULL ? sqlite3_errmsg(w->db) : "no database");
 	return -1;

@@ -223,6 +223,17 @@ bound(struct whoop *w, const char *s, char *buf, size_t bufsz,
 	return 0;
 }
 
+/* " AND col >= ?2 AND col < ?3", each only when its bound is given. */
+static void
+window(struct whoop_sqlbuf *b, const char *col, const char *ge,
+    const char *lt)
+{
+	if (ge != NULL)
+		whoop_sqlcat(b, " AND \"%s\" >= ?2", col);
+	if (lt != NULL)
+		whoop_sqlcat(b, " AND \"%s\" < ?3", col);
+}
+
 /* The kept keys into temp.whoop_keep, typed as the key column is. */
 static int
 fill_keep(struct whoop *w, const struct whoop_field *key,
@@ -304,31 +315,34 @@ whoop_store_delete_missing(struct whoop *w, int64_t account,
 	if (fill_keep(w, key, keep_keys, nkeep) == -1)
 		goto out;
 
+	/*
+	 * A bound that is given is written as a plain range test, never
+	 * "?2 IS NULL OR start >= ?2": SQLite cannot search an index with
+	 * the OR form and would read every row of the account, so the cost
+	 * of a run would grow with the history instead of the window.
+	 */
 	memset(&b, 0, sizeof(b));
 	whoop_sqlcat(&b, "DELETE FROM \"%s\" WHERE account_id = ?1", cs->table);
 	if (cs->start >= 0)
-		whoop_sqlcat(&b, " AND (?2 IS NULL OR \"%s\" >= ?2)"
-		    " AND (?3 IS NULL OR \"%s\" < ?3)",
-		    cs->fields[cs->start].column,
-		    cs->fields[cs->start].column);
+		window(&b, cs->fields[cs->start].column, ge, lt);
 	else {
 		/* A recovery has no start: its cycle's start decides. */
 		cy = whoop_colspec(WHOOP_C_CYCLE);
 		whoop_sqlcat(&b, " AND \"%s\" IN (SELECT \"%s\" FROM \"%s\""
-		    " WHERE account_id = ?1"
-		    " AND (?2 IS NULL OR \"%s\" >= ?2)"
-		    " AND (?3 IS NULL OR \"%s\" < ?3))", key->column,
-		    cy->fields[cy->key].column, cy->table,
-		    cy->fields[cy->start].column,
-		    cy->fields[cy->start].column);
+		    " WHERE account_id = ?1", key->column,
+		    cy->fields[cy->key].column, cy->table);
+		window(&b, cy->fields[cy->start].column, ge, lt);
+		whoop_sqlcat(&b, ")");
 	}
 	whoop_sqlcat(&b, " AND \"%s\" NOT IN (SELECT k FROM temp.whoop_keep)",
 	    key->column);
 	if (prepare(w, &b, &st) == -1)
 		goto out;
 	if (sqlite3_bind_int64(st, 1, account) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 2, ge, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 3, lt, -1, SQLITE_STATIC) != SQLITE_OK) {
+	    (ge != NULL &&
+	    sqlite3_bind_text(st, 2, ge, -1, SQLITE_STATIC) != SQLITE_OK) ||
+	    (lt != NULL &&
+	    sqlite3_bind_text(st, 3, lt, -1, SQLITE_STATIC) != SQLITE_OK)) {
 		whoop_seterrdb(w, "delete_missing");
 		goto out;
 	}

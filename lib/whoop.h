@@ -183,13 +183,17 @@ int	 whoop_unseal(struct whoop *, const struct whoop_key *,
 /* db.c: the SQLite file. */
 #define WHOOP_DB_RDONLY		0x01	/* whoop-export */
 #define WHOOP_DB_CREATE		0x02	/* create file and schema if absent */
-#define WHOOP_SCHEMA_VERSION	1
+/* The health check: a damaged file stays open (unmigrated), to report. */
+#define WHOOP_DB_INSPECT	0x04
+#define WHOOP_SCHEMA_VERSION	2
 int	 whoop_db_open(struct whoop *, const char *path, int flags);
 void	 whoop_db_close(struct whoop *);
 int	 whoop_db_begin(struct whoop *);	/* BEGIN IMMEDIATE */
 int	 whoop_db_commit(struct whoop *);
 int	 whoop_db_rollback(struct whoop *);
 int	 whoop_db_check(struct whoop *, int full, char **report);
+/* dbcheck.c: the bounded check made on open; 0 ok, 1 damaged, -1 error. */
+int	 whoop_db_sane(struct whoop *, char **report);
 int	 whoop_db_wal_truncate(struct whoop *);
 int	 whoop_db_schema_version(struct whoop *, int *);
 
@@ -354,6 +358,7 @@ struct whoop_export_query {
 	int64_t		 account;	/* 0: every account */
 	const char	*since;		/* start >= since */
 	const char	*until;		/* start < until */
+	int		 raw_only;	/* whoop_export_raw only, no cells */
 };
 
 /* A value as stored; the column's type tells a BOOL from an INT. */

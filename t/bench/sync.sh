@@ -1,15 +1,16 @@
-#!/bin/sh
+#!/bin/bash
 # Benchmark: a first sync of a synthetic 10-year account from the local
 # simulated service (zero latency, generous rate limits), beside the same
 # work done by a plain curl + jq + sqlite3 pipeline, in one run.  Prints
 # figures; asserts nothing.
 #
-#	sh t/bench/sync.sh [DAYS]
+#	bash t/bench/sync.sh [DAYS]	(BENCH_SMALL=1: 60 days)
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${WHOOP_BIN:-$top/cmd}
 tools=${WHOOP_TOOLS:-$top/t/tools}
 days=${1:-3650}
+[ $# -eq 0 ] && [ -n "${BENCH_SMALL:-}" ] && days=60
 T=$(mktemp -d "${TMPDIR:-/tmp}/whoop-bench.XXXXXX")
 . "$top/t/sim/simctl.sh"
 trap 'sim_stop; rm -rf "$T"' EXIT
