@@ -203,6 +203,8 @@ function header() {
 		    "need_from_recent_nap_milli,date_local")
 	else if (what == "workouts")
 		need("sport_name,start,end,strain,date_local")
+	else if (what == "weekly")
+		header_weekly()
 	else if ("recovery_score" in C) {
 		kind = "recovery"
 		need("cycle_id,recovery_score")
@@ -223,6 +225,8 @@ function row() {
 		row_sleep()
 	else if (what == "workouts")
 		row_workout()
+	else if (what == "weekly")
+		row_weekly()
 	else if (kind == "recovery")
 		row_strain_recovery()
 	else
@@ -238,6 +242,8 @@ function out() {
 		out_sleep()
 	else if (what == "workouts")
 		out_workouts()
+	else if (what == "weekly")
+		out_weekly()
 	else
 		out_strain()
 }
@@ -565,12 +571,120 @@ function out_workouts(    i, j, k, t, key, w, idx, nw, bottom, x) {
 	span(nw ? WL[O[1]] : "", nw ? WL[O[nw]] + 6 : "")
 }
 
+# --- weekly: the report's table, TSV, not gnuplot code -----------------
+# Any of whoop-export's cycle, recovery, sleep and workout, told apart by
+# their columns.  A line per Monday-to-Sunday week (by date_local) with
+# data: the week's Monday, then the means of recovery, HRV, resting heart
+# rate, hours asleep per night (naps left out) and day strain, the
+# number of workouts and their minutes; a mean without data is empty.
+function header_weekly() {
+	if ("recovery_score" in C)
+		kind = "recovery"
+	else if ("sport_name" in C)
+		kind = "workout"
+	else if ("nap" in C)
+		kind = "sleep"
+	else if ("strain" in C)
+		kind = "cycle"
+	else
+		fail(where() ": not whoop-export cycle, recovery, sleep " \
+		    "or workout")
+	if (kind == "recovery")
+		need("recovery_score,hrv_rmssd_milli,resting_heart_rate," \
+		    "date_local")
+	else if (kind == "workout")
+		need("start,end,date_local")
+	else if (kind == "sleep")
+		need("nap,total_light_sleep_time_milli," \
+		    "total_slow_wave_sleep_time_milli," \
+		    "total_rem_sleep_time_milli,date_local")
+	else
+		need("strain,date_local")
+}
+
+function add(w, what, v) {
+	if (!num(v))
+		return
+	WSUM[w, what] += v
+	WCNT[w, what]++
+}
+
+function row_weekly(    d, w, st, en, nap, l, s, r) {
+	d = days(col("date_local"))
+	if (d == "")
+		return
+	w = monday(d)
+	if (!(w in WEEK)) {
+		WEEK[w] = 1
+		nw++
+		WL[nw] = w
+	}
+	if (kind == "recovery") {
+		add(w, "rec", col("recovery_score"))
+		add(w, "hrv", col("hrv_rmssd_milli"))
+		add(w, "rhr", col("resting_heart_rate"))
+	} else if (kind == "cycle")
+		add(w, "strain", col("strain"))
+	else if (kind == "sleep") {
+		nap = col("nap")
+		l = col("total_light_sleep_time_milli")
+		s = col("total_slow_wave_sleep_time_milli")
+		r = col("total_rem_sleep_time_milli")
+		if (nap == "true" || nap == "1" || !num(l) || !num(s) ||
+		    !num(r))
+			return
+		# Hours per night: two sleeps of one day are one night.
+		if (!((w, d) in NIGHT)) {
+			NIGHT[w, d] = 1
+			WCNT[w, "sleep"]++
+		}
+		WSUM[w, "sleep"] += (l + s + r) / 3600000
+	} else {
+		WCNT[w, "workouts"]++
+		st = secs(col("start"))
+		en = secs(col("end"))
+		if (st != "" && en != "" && en >= st)
+			WSUM[w, "minutes"] += (en - st) / 60
+	}
+}
+
+function mean(w, what, fmt) {
+	return WCNT[w, what] ? sprintf(fmt, WSUM[w, what] / WCNT[w, what]) : ""
+}
+
+function out_weekly(    i, w) {
+	order(WL, nw, O)
+	for (i = 1; i <= nw; i++) {
+		w = WL[O[i]]
+		print date(w), mean(w, "rec", "%.0f"), mean(w, "hrv", "%.0f"),
+		    mean(w, "rhr", "%.0f"), mean(w, "sleep", "%.1f"),
+		    mean(w, "strain", "%.1f"), WCNT[w, "workouts"] + 0,
+		    sprintf("%.0f", WSUM[w, "minutes"])
+	}
+}
+
+# YYYY-MM-DD of a day number (H. Hinnant's civil_from_days).
+function date(z,    era, doe, yoe, y, doy, mp, d, m) {
+	z += 719468
+	era = int((z >= 0 ? z : z - 146096) / 146097)
+	doe = z - era * 146097
+	yoe = int((doe - int(doe / 1460) + int(doe / 36524) - \
+	    int(doe / 146096)) / 365)
+	y = yoe + era * 400
+	doy = doe - (365 * yoe + int(yoe / 4) - int(yoe / 100))
+	mp = int((5 * doy + 2) / 153)
+	d = doy - int((153 * mp + 2) / 5) + 1
+	m = mp + (mp < 10 ? 3 : -9)
+	return sprintf("%04d-%02d-%02d", y + (m <= 2), m, d)
+}
+
 BEGIN {
 	OFS = "\t"
 	if (prog == "")
 		prog = "prep.awk"
-	if (what !~ /^(recovery|hrv|sleep|strain|workouts)$/)
-		fail("what=" what ": not recovery, hrv, sleep, strain or workouts")
+	if (what !~ /^(recovery|hrv|sleep|strain|workouts|weekly)$/)
+		fail("what=" what ": not recovery, hrv, sleep, strain, " \
+		    "workouts or weekly")
 }
 
 # A header line: the format, and the columns by name.
@@ -602,5 +716,7 @@ END {
 		fail(where() " is empty: not whoop-export output")
 	if (!failed)
 		out()
-	print failed ? "prep_ok = 0" : "prep_ok = 1"
+	if (what != "weekly")
+		print failed ? "prep_ok = 0" : "prep_ok = 1"
+	exit failed
 }
