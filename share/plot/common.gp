@@ -18,6 +18,8 @@
 # single-quoted.
 
 set encoding utf8
+# prep.awk's datablocks are TSV: a sport's name may hold spaces and quotes.
+set datafile separator "\t"
 
 # A string as one single-quoted shell word.
 plot_sq_(s) = strstrt(s, "'") == 0 ? s : \

@@ -150,9 +150,12 @@ function has(name) {
 	return name in C
 }
 
-# Text from the input for a datablock line: printable, no tabs.
+# Text from the input for a datablock line: printable, no tabs, and no
+# double quotes, which gnuplot's data reader takes for delimiters: they
+# become single ones.
 function text(s) {
 	gsub(/[\001-\037\177]/, " ", s)
+	gsub(/"/, "'", s)
 	return s
 }
 
