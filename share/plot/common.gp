@@ -47,6 +47,9 @@ if (!exists("prep_ok") || !prep_ok) {
 plot_nothing(what) = sprintf("%s: no %s in the input: nothing to plot " . \
     "(an empty period?)", plot_name, what)
 
+# "1 day", "2 days".
+plot_n(n, one, many) = sprintf("%d %s", n, n == 1 ? one : many)
+
 # Colours that read on white and keep apart for most colour vision.
 plot_red = 0xd7263d
 plot_yellow = 0xd99a00

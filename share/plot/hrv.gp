@@ -37,11 +37,13 @@ set ylabel "HRV, rmssd (ms)" textcolor rgb plot_hrv
 set y2label "resting heart rate (bpm)" textcolor rgb plot_rhr
 set ytics nomirror textcolor rgb plot_hrv
 set y2tics textcolor rgb plot_rhr
-set yrange [0:*]
-set y2range [*:*]
+# Ranges from the data, never empty (gnuplot would warn of a flat one).
+set yrange [0 : hrv_max > 0 ? hrv_max * 1.08 : 1]
+set y2range [rhr_min - (rhr_max - rhr_min) * 0.08 - 1 : \
+    rhr_max + (rhr_max - rhr_min) * 0.08 + 1]
 set key outside right top vertical Left reverse samplen 2
 set rmargin 22
-set label 1 sprintf("%d recoveries%s%s", nrows, \
+set label 1 sprintf("%s%s%s", plot_n(nrows, "recovery", "recoveries"), \
     unscored ? sprintf("; %d not scored", unscored) : "", \
     nodate ? sprintf("; %d without their cycle", nodate) : "") @plot_note
 

@@ -330,8 +330,16 @@ function row_hrv(    d, h, r) {
 	X[n] = d
 	H[n] = num(h) ? h + 0 : "NaN"
 	R[n] = num(r) ? r + 0 : "NaN"
-	nh += num(h)
-	nr += num(r)
+	if (num(h)) {
+		nh++
+		if (nh == 1 || h + 0 < hmin) hmin = h + 0
+		if (nh == 1 || h + 0 > hmax) hmax = h + 0
+	}
+	if (num(r)) {
+		nr++
+		if (nr == 1 || r + 0 < rmin) rmin = r + 0
+		if (nr == 1 || r + 0 > rmax) rmax = r + 0
+	}
 }
 
 function out_hrv(    i, k) {
@@ -347,6 +355,10 @@ function out_hrv(    i, k) {
 	print "nrows = " n + 0
 	print "nhrv = " nh + 0
 	print "nrhr = " nr + 0
+	print "hrv_min = " hmin + 0
+	print "hrv_max = " hmax + 0
+	print "rhr_min = " rmin + 0
+	print "rhr_max = " rmax + 0
 	print "unscored = " unscored + 0
 	print "nodate = " nodate + 0
 	span(n ? X[O[1]] : "", n ? X[O[n]] : "")
@@ -411,10 +423,15 @@ function out_sleep(    i, d, t1, t2, t3, t4) {
 		t3 = t2 + R[d]
 		t4 = t3 + A[d]
 		print noon(d), t1, t2, t3, t4, NEED[d]
+		if (t4 > ymax)
+			ymax = t4
+		if (NEED[d] != "NaN" && NEED[d] > ymax)
+			ymax = NEED[d]
 	}
 	print "EOD"
 	print "nrows = " n + 0
 	print "nsleeps = " nsleeps + 0
+	print "ymax = " ymax + 0
 	print "naps = " naps + 0
 	print "unscored = " unscored + 0
 	print "nodate = " nodate + 0
@@ -563,13 +580,19 @@ function out_workouts(    i, j, k, t, key, w, idx, nw, bottom, x) {
 			    (w + 7) * 86400 - 43200, bottom, bottom + MIN[key], \
 			    MIN[key], x, (key in SN) ? SX[key] / SN[key] : "NaN"
 			bottom += MIN[key]
+			if (key in SN)
+				nstrain++
 		}
+		if (bottom > ymax)
+			ymax = bottom
 	}
 	print "EOD"
 	print "nrows = " n + 0
 	print "nweeks = " nw + 0
 	print "npairs = " npairs + 0
 	print "nsports = " nsp + 0
+	print "nstrain = " nstrain + 0
+	print "ymax = " ymax + 0
 	print "nodate = " nodate + 0
 	span(nw ? WL[O[1]] : "", nw ? WL[O[nw]] + 6 : "")
 }

@@ -40,7 +40,8 @@ set object 2 rect from graph 0, first 33.5 to graph 1, first 66.5 \
     behind fc rgb plot_yellow fs transparent solid 0.07 noborder
 set object 3 rect from graph 0, first 66.5 to graph 1, first 100 \
     behind fc rgb plot_green fs transparent solid 0.07 noborder
-set label 1 sprintf("%d recoveries on %d days%s%s", nrows, ndays, \
+set label 1 sprintf("%s on %s%s%s", \
+    plot_n(nrows, "recovery", "recoveries"), plot_n(ndays, "day", "days"), \
     unscored ? sprintf("; %d not scored", unscored) : "", \
     nodate ? sprintf("; %d without their cycle", nodate) : "") \
     @plot_note

@@ -36,10 +36,10 @@ eval plot_start
 eval plot_dates
 set title sprintf("Sleep per night, %s", plot_period)
 set ylabel "hours"
-set yrange [0:*]
+set yrange [0 : ymax > 0 ? ceil(ymax) + 1 : 1]
 set key outside right top vertical Left reverse samplen 2
 set rmargin 20
-set label 1 sprintf("%d nights%s%s", nrows, \
+set label 1 sprintf("%s%s%s", plot_n(nrows, "night", "nights"), \
     naps ? sprintf("; %d naps left out", naps) : "", \
     unscored ? sprintf("; %d sleeps not scored", unscored) : "") @plot_note
 set style fill solid 1.0 noborder

@@ -38,10 +38,10 @@ set yrange [0:100]
 set ytics 0, 10, 100
 set bmargin 5
 set key outside right top vertical Left reverse samplen 2
-set label 1 sprintf("%d days%s", nrows, \
+set label 1 sprintf("%s%s", plot_n(nrows, "day", "days"), \
     corr == corr ? sprintf(", r = %.2f", corr) : "") \
     at graph 0.02, graph 0.95 textcolor rgb plot_ink front
-set label 2 sprintf("%d cycles%s%s", ncycles, \
+set label 2 sprintf("%s%s%s", plot_n(ncycles, "cycle", "cycles"), \
     unpaired ? sprintf("; %d without a next recovery", unpaired) : "", \
     unscored ? sprintf("; %d not scored", unscored) : "") @plot_note
 

@@ -47,7 +47,7 @@ set multiplot layout 2, 1 title sprintf("Workouts per week, %s", \
 set lmargin 10
 set rmargin 24
 set ylabel "minutes"
-set yrange [0:*]
+set yrange [0 : ymax > 0 ? ymax * 1.05 : 1]
 set format x ""
 set bmargin 1
 set style fill solid 0.9 noborder
@@ -64,9 +64,19 @@ set format x "%b %d" timedate
 set ylabel "strain (mean)"
 set yrange [0:21]
 set ytics 0, 3, 21
-set label 1 sprintf("%d workouts in %d weeks, %d sports%s", nrows, nweeks, \
-    nsports, nodate ? sprintf("; %d without a start or end", nodate) : "") \
+set label 1 sprintf("%s in %s, %s%s", \
+    plot_n(nrows, "workout", "workouts"), plot_n(nweeks, "week", "weeks"), \
+    plot_n(nsports, "sport", "sports"), \
+    nodate ? sprintf("; %d without a start or end", nodate) : "") \
     @plot_note
-plot $D using 8:9:(plot_col($2)) with points pt 7 ps 0.8 \
-	lc rgb variable notitle
+if (nstrain > 0) {
+	plot $D using 8:9:(plot_col($2)) with points pt 7 ps 0.8 \
+	    lc rgb variable notitle
+} else {
+	# Nothing to draw in this panel: its frame and a word, no warning.
+	set label 2 "no scored workout" at graph 0.5, graph 0.5 center \
+	    textcolor rgb plot_grey
+	set xrange [first_x - plot_day : last_x + plot_day]
+	plot $D using 1:(NaN) notitle
+}
 unset multiplot
