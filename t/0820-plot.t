@@ -116,6 +116,18 @@ is "$?:$(od -An -c -N4 "$X/recovery.png" | tr -d ' ')" "0:211PNG" "recovery.gp p
 is "$(od -An -tu1 -j16 -N8 "$X/recovery.png" | awk '{ print $3 * 256 + $4 "x" $7 * 256 + $8 }')" 900x380 \
     "recovery.gp png: 900 by 380 pixels"
 
+# Days are the records' local days, whatever the machine's time zone: a
+# cycle that starts on March 1 in UTC but on February 28 at -05:00 is a
+# point on February 28, and the picture is the same under any TZ.
+printf 'account_id\tcycle_start\trecovery_score\tdate_local\n1\t2026-03-01T03:00:00.000Z\t50\t2026-02-28\n' \
+    >"$X/tz.tsv"
+is "$(awk -v what=recovery -f "$PLOT/prep.awk" "$X/tz.tsv" | sed -n 2p | cut -f1)" \
+    "$(date -u -d 2026-02-28T12:00:00Z +%s)" "prep.awk: a recovery is placed at noon of its date_local"
+(cd "$X" && TZ=Pacific/Kiritimati gnuplot -c "$PLOT/recovery.gp" recovery.tsv) >"$X/recovery-tz.svg" 2>&1
+check "recovery.gp: the same SVG at UTC+14 as at the test's time zone" cmp -s "$X/recovery.svg" "$X/recovery-tz.svg"
+(cd "$X" && TZ=America/Los_Angeles gnuplot -c "$PLOT/recovery.gp" recovery.tsv) >"$X/recovery-tz.svg" 2>&1
+check "recovery.gp: and at UTC-8" cmp -s "$X/recovery.svg" "$X/recovery-tz.svg"
+
 # The mean itself: the last day's mean is that of its week's recoveries.
 want=$(jq -r -s 'map(select(.recovery_score != null and .date_local != null)) |
     (map(.date_local) | max | strptime("%Y-%m-%d") | mktime) as $last |
@@ -254,6 +266,14 @@ for b in $(sed -n 's/.*src="data:image\/svg+xml;base64,\([^"]*\)".*/\1/p' "$X/re
 done
 check "report: every inlined plot is well-formed SVG" xmllint --noout "$X"/inlined-[1-5].svg
 check "report: the first inlined plot is recovery.gp's" cmp -s "$X/inlined-1.svg" "$X/recovery.svg"
+# A period without workouts: the others drawn, a line for the missing one.
+cp "$DB" "$T/nowk.db" && chmod 600 "$T/nowk.db" &&
+    sqlite3 "$T/nowk.db" 'DELETE FROM workout'
+run sh "$PLOT/report.sh" -d "$T/nowk.db" -s 90d
+is "$rc:$err" "0:" "report.sh, no workouts: exit 0, quiet"
+is "$(printf '%s\n' "$out" | grep -c 'src="data:image/svg+xml;base64,')" 4 "report, no workouts: the four other plots"
+like "$out" '<p class="none" id="workouts"><strong>Workouts per week:</strong> no workouts in this period\.</p>' \
+    "report, no workouts: says so where their plot would be"
 run sh "$PLOT/report.sh" -s now
 is "$rc:$err" "0:" "report.sh, empty period: exit 0"
 like "$out" 'No records in this period' "report, empty period: says so"

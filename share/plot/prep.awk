@@ -7,14 +7,16 @@
 # the arithmetic gnuplot is poor at (local days, gaps, running means,
 # weeks, joining cycles to the next morning's recovery) is done here.
 # KIND is recovery, hrv, sleep, strain or workouts; NAME prefixes the
-# messages.
+# messages.  KIND weekly is for report.sh: it writes TSV, not gnuplot
+# code (see out_weekly).
 #
 # What it writes is loaded as gnuplot code, so it writes only datablocks
 # whose every line starts with a number, and assignments of numbers:
 # nothing read from the input is ever written where gnuplot would read it
 # as a command.  Text from the input (sport names) goes into datablock
-# lines only, with control characters replaced.  It always ends with
-# prep_ok = 1 (success) or prep_ok = 0 (a message is on standard error).
+# lines only, with control characters replaced.  It ends with prep_ok = 1
+# on success; on failure a message is on standard error, and prep_ok is 0
+# or never set.
 #
 # The format is told by the header line: a tab makes it TSV (whoop-export
 # -f tsv: escapes undone), otherwise CSV (RFC 4180, CR LF or LF, quoted

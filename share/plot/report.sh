@@ -70,22 +70,23 @@ esc() {
 
 # plot NAME TITLE WHAT ARGS...: a figure, or the line saying there was
 # nothing to draw; any other failure of gnuplot ends the report.
-nplots=0
 plot() {
 	name=$1 title=$2 what=$3
 	shift 3
 	if (cd "$T" && gnuplot -c "$here/$name.gp" "$@") >"$T/$name.svg" \
 	    2>"$T/$name.err"; then
-		size=$(sed -n 's/^ *width="\([0-9]*\)" height="\([0-9]*\)"$/width="\1" height="\2"/p;
-		    /^>$/q' "$T/$name.svg")
-		printf '<figure id="%s">\n<img alt="%s" %s src="data:image/svg+xml;base64,' \
+		# The size gnuplot gave it, so that the page does not reflow.
+		size=$(sed -n '/^>$/q; s/^ *\(width="[0-9]*" height="[0-9]*"\)$/\1/p' \
+		    "$T/$name.svg")
+		printf '<figure id="%s">\n<img alt="%s" %s ' \
 		    "$name" "$(esc "$title")" "$size"
+		printf 'src="data:image/svg+xml;base64,'
 		base64 -w 0 <"$T/$name.svg"
 		printf '">\n</figure>\n'
-		nplots=$((nplots + 1))
 	elif grep -q 'nothing to plot' "$T/$name.err"; then
-		printf '<p class="none" id="%s"><strong>%s:</strong> no %s in this period.</p>\n' \
-		    "$name" "$(esc "$title")" "$(esc "$what")"
+		printf '<p class="none" id="%s"><strong>%s:</strong> ' \
+		    "$name" "$(esc "$title")"
+		printf 'no %s in this period.</p>\n' "$(esc "$what")"
 	else
 		cat "$T/$name.err" >&2
 		echo "$prog: gnuplot failed on $name.gp" >&2
@@ -141,12 +142,16 @@ td:first-child { text-align: left; }
 <body>
 EOF
 	if [ ! -s "$T/weekly.tsv" ]; then
-		printf '<h1>WHOOP report</h1>\n<p class="none">No records in this period (whoop-export %s).</p>\n' \
+		printf '<h1>WHOOP report</h1>\n<p class="none">'
+		printf 'No records in this period (whoop-export %s).</p>\n' \
 		    "$(esc "$period")"
 	else
-		printf '<h1>WHOOP, weeks of %s to %s</h1>\n' "$first" "$last"
-		printf '<p class="meta">whoop-export %s; made %s. Days are the records&#39; own local days; a day without data is a gap.</p>\n' \
+		printf '<h1>WHOOP, weeks of %s to %s</h1>\n' \
+		    "$(esc "$first")" "$(esc "$last")"
+		printf '<p class="meta">whoop-export %s; made %s. ' \
 		    "$(esc "$period")" "$made"
+		printf 'Days are the records&#39; own local days; '
+		printf 'a day without data is a gap.</p>\n'
 		plot recovery "Recovery" "scored recovery" recovery.tsv
 		plot hrv "HRV and resting heart rate" "scored recovery" \
 		    recovery.tsv
