@@ -94,6 +94,8 @@ draw() {
 	rc=$?
 	is "$rc:$(cat "$T/err")" "0:" "$n.gp: exit 0, nothing on stderr"
 	check "$n.gp: well-formed SVG (xmllint)" xmllint --noout "$X/$n.svg"
+	check "$n.gp: an opaque white background, for light and dark viewers" \
+	    grep -q '^<rect x="0" y="0" width="[0-9]*" height="[0-9]*" fill="#ffffff"/>$' "$X/$n.svg"
 	svgcount "$X/$n.svg" >"$T/counts"
 }
 
@@ -282,6 +284,9 @@ run sh "$PLOT/report.sh" -s yesterday
 is "$rc" 2 "report.sh -s yesterday: whoop-export's usage error, exit 2"
 run sh "$PLOT/report.sh" extra
 like "$rc:$err" '^2:usage: report.sh ' "report.sh with an operand: usage, exit 2"
+run sh "$PLOT/report.sh" --help
+is "$rc:$out:$err" "0:usage: report.sh [-a account] [-d file] [-s since] [-u until]:" \
+    "report.sh --help: the usage on standard output, exit 0"
 
 # --- the report in a browser -----------------------------------------------
 if ! command -v chromium >/dev/null 2>&1; then

@@ -15,16 +15,22 @@
 # A plot with no data in the period is a line saying so; a period with
 # no data at all is a page saying so.  Exit status: 0 success (also for
 # an empty period); 1 failure (whoop-export's own status when it failed);
-# 2 usage.
+# 2 usage.  WHOOP_EXPORT names the whoop-export to run (default: the one
+# in PATH); gnuplot, awk and base64 are taken from PATH.
 set -u
 
 prog=report.sh
 here=$(cd "$(dirname "$0")" && pwd) || exit 1
 export_=${WHOOP_EXPORT:-whoop-export}
+synopsis="usage: $prog [-a account] [-d file] [-s since] [-u until]"
 usage() {
-	echo "usage: $prog [-a account] [-d file] [-s since] [-u until]" >&2
+	echo "$synopsis" >&2
 	exit 2
 }
+if [ "${1:-}" = --help ]; then
+	echo "$synopsis"
+	exit 0
+fi
 
 since=90d
 until_=
