@@ -86,12 +86,13 @@ plot_start = "set terminal " . plot_term . "; " . \
 # eval plot_dates: a date axis from the first to the last day, with a
 # day of room each side, and tics at a spacing that suits the span.
 plot_span = (last_x - first_x) / plot_day
-plot_step = (plot_span <= 21 ? 2 : plot_span <= 60 ? 7 : \
-    plot_span <= 200 ? 14 : 56) * plot_day
+# About ten tics: every other day up to three weeks, then whole weeks.
+plot_step = (plot_span <= 21 ? 2 : 7 * ceil(plot_span / 70.0)) * plot_day
+plot_xfmt = plot_span > 400 ? "%b %Y" : "%b %d"
 # Tics at midnight of Mondays (1970-01-05 was one).
 plot_tic0 = (floor((first_x / plot_day - 4) / 7.0) * 7 + 4) * plot_day
 plot_dates = "set xrange [first_x - plot_day : last_x + plot_day]; " . \
-    "set format x '%b %d' timedate; set xtics plot_tic0, plot_step; " . \
+    "set format x plot_xfmt timedate; set xtics plot_tic0, plot_step; " . \
     "set bmargin 4"
 # The line under the plot that says what was counted.
 plot_note = "at screen 0.01, screen 0.025 textcolor rgb plot_grey"

@@ -41,7 +41,8 @@ plot_col(i) = plot_pal[int(i)]
 last_x = last_x + plot_day
 eval plot_start
 eval plot_dates
-set xtics plot_tic0, (plot_span <= 60 ? 7 : 14) * plot_day
+set xtics plot_tic0, (plot_span <= 70 ? 7 : 7 * ceil(plot_span / 70.0)) * \
+    plot_day
 set multiplot layout 2, 1 title sprintf("Workouts per week, %s", \
     plot_period)
 set lmargin 10
@@ -60,7 +61,7 @@ plot $D using 1:6:3:4:5:6:(plot_col($2)) with boxxyerror \
 unset key
 set tmargin 1
 set bmargin 4
-set format x "%b %d" timedate
+set format x plot_xfmt timedate
 set ylabel "strain (mean)"
 set yrange [0:21]
 set ytics 0, 3, 21
