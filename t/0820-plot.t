@@ -203,6 +203,20 @@ got=$(awk -v what=workouts -f "$PLOT/prep.awk" "$X/workout.tsv" |
     sed -n '/^\$D/,/^EOD/p' | grep -v EOD | cut -f6 | sort -g | tail -1)
 is "$(printf '%.0f' "$got")" "$want" "prep.awk: the tallest week is its workouts' minutes added up"
 
+# PNG on request, from every script, quietly.
+for n in hrv sleep strain workouts; do
+	case $n in
+	hrv) in=recovery.tsv ;;
+	sleep) in=sleep.tsv ;;
+	strain) in="cycle.tsv recovery.tsv" ;;
+	workouts) in=workout.tsv ;;
+	esac
+	# shellcheck disable=SC2086
+	(cd "$X" && gnuplot -c "$PLOT/$n.gp" $in png) >"$X/$n.png" 2>"$T/err"
+	is "$?:$(cat "$T/err"):$(od -An -c -N4 "$X/$n.png" | tr -d ' ')" "0::211PNG" \
+	    "$n.gp png: a PNG, nothing on stderr"
+done
+
 # --- what is not drawn ------------------------------------------------------
 for t in cycle recovery sleep workout; do
 	whoop-export -f tsv -s now "$t" >"$X/empty-$t.tsv"
