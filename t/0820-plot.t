@@ -252,6 +252,13 @@ cp "$X/recovery.tsv" "$X/it's \$(touch pwned) a file"
 (cd "$X" && gnuplot -c "$PLOT/recovery.gp" "it's \$(touch pwned) a file") >"$T/out" 2>"$T/err"
 is "$?:$(cat "$T/err")" "0:" "a file name with a quote and \$( ) is read as a name"
 check "and nothing of it ran" test ! -e "$X/pwned"
+cp "$X/recovery.tsv" "$X/-v"
+cp "$X/recovery.tsv" "$X/what=sleep"
+for f in -v what=sleep; do
+	(cd "$X" && gnuplot -c "$PLOT/recovery.gp" "$f") >"$T/out" 2>"$T/err"
+	is "$?:$(cat "$T/err")" "0:" "a file named $f is a file, not an option or an assignment"
+	check "and it is drawn as the same file" cmp -s "$T/out" "$X/recovery.svg"
+done
 # A sport name is text in the picture, never gnuplot code or markup.
 awk -F '\t' 'NR == 2 { $9 = "x<y>&\"EOD\" print system(\"touch pwned\")" } 1' OFS='	' \
     "$X/workout.tsv" >"$X/odd.tsv"

@@ -33,6 +33,12 @@ do for [plot_i = 1:plot_argc] {
 	if (plot_a eq "svg" || plot_a eq "png") {
 		plot_format = plot_a
 	} else {
+		# awk would take "-x" for an option and "a=b" for an
+		# assignment: such names get a "./" ("-" stays standard input).
+		if (plot_a ne "-" && (plot_a[1:1] eq "-" || \
+		    strstrt(plot_a, "=") > 0) && plot_a[1:1] ne "/") {
+			plot_a = "./" . plot_a
+		}
 		plot_files = plot_files . " " . plot_sq(plot_a)
 	}
 }
