@@ -265,7 +265,7 @@ clean:
 	    t/unit/*.o t/unit/*.d t/tools/*.o t/tools/*.d \
 	    $(CMD_SRC:%.c=%) $(UNIT_SRC:%.c=%) $(TOOL_SRC:%.c=%)
 
-# share/: examples, views and cookbook under SHAREDIR; the files that
+# share/: examples, views, cookbook and plots under SHAREDIR; the files that
 # name the binaries (crontab, systemd units) get @BINDIR@ replaced.  The
 # units also go where the systemd user manager looks, the completions
 # where bash-completion and zsh do: one bash file, linked under each name.
@@ -276,6 +276,10 @@ SHARE_PLAIN := config.example cookbook.md sql/views.sql \
 	   postgresql/schema.sql postgresql/refresh.sql postgresql/README
 SHARE_SUBST := crontab.example systemd/whoop-sync.service \
 	   systemd/whoop-sync.timer
+# share/plot: the gnuplot scripts and what they load, and the report.
+SHARE_PLOT := common.gp recovery.gp hrv.gp sleep.gp strain.gp workouts.gp \
+	   prep.awk
+SHARE_PLOT_EXE := report.sh
 USER_UNITS := whoop-sync.service whoop-sync.timer
 COMPLETE_LINKS := whoop-sync whoop-export whoop-revoke
 
@@ -287,11 +291,19 @@ install: all
 		s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s; \
 	done
 	install -d $(DESTDIR)$(SHAREDIR)/sql $(DESTDIR)$(SHAREDIR)/systemd \
-	    $(DESTDIR)$(SHAREDIR)/postgresql \
+	    $(DESTDIR)$(SHAREDIR)/postgresql $(DESTDIR)$(SHAREDIR)/plot \
 	    $(DESTDIR)$(USERUNITDIR) $(DESTDIR)$(BASHCOMPDIR) \
 	    $(DESTDIR)$(ZSHCOMPDIR)
 	for f in $(SHARE_PLAIN); do \
 		install -m 0644 share/$$f $(DESTDIR)$(SHAREDIR)/$$f || exit 1; \
+	done
+	for f in $(SHARE_PLOT); do \
+		install -m 0644 share/plot/$$f $(DESTDIR)$(SHAREDIR)/plot/$$f \
+		    || exit 1; \
+	done
+	for f in $(SHARE_PLOT_EXE); do \
+		install -m 0755 share/plot/$$f $(DESTDIR)$(SHAREDIR)/plot/$$f \
+		    || exit 1; \
 	done
 	for f in $(SHARE_SUBST); do \
 		sed 's|@BINDIR@|$(BINDIR)|g' share/$$f \
@@ -314,11 +326,12 @@ uninstall:
 	for m in $(notdir $(MANS)); do \
 		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$$m; \
 	done
-	for f in $(SHARE_PLAIN) $(SHARE_SUBST); do \
+	for f in $(SHARE_PLAIN) $(SHARE_SUBST) \
+	    $(SHARE_PLOT:%=plot/%) $(SHARE_PLOT_EXE:%=plot/%); do \
 		rm -f $(DESTDIR)$(SHAREDIR)/$$f; \
 	done
 	rmdir $(DESTDIR)$(SHAREDIR)/sql $(DESTDIR)$(SHAREDIR)/systemd \
-	    $(DESTDIR)$(SHAREDIR)/postgresql \
+	    $(DESTDIR)$(SHAREDIR)/postgresql $(DESTDIR)$(SHAREDIR)/plot \
 	    $(DESTDIR)$(SHAREDIR) 2>/dev/null || :
 	for u in $(USER_UNITS); do rm -f $(DESTDIR)$(USERUNITDIR)/$$u; done
 	for c in whoop-auth $(COMPLETE_LINKS); do \

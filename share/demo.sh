@@ -2,8 +2,10 @@
 # make demo: the whole job against the simulated WHOOP service, in a
 # temporary directory that is removed at the end.
 #
-#	login (the browser step answered by curl) -> sync -> export -> revoke
+#	login (the browser step answered by curl) -> sync -> export ->
+#	report (share/plot, with gnuplot) -> revoke
 #
+# It ends with the path of the report, an HTML page that stays.
 # Run from the top of the source tree.  As root, installs missing Debian
 # packages; otherwise prints the apt-get line to run.
 set -eu
@@ -26,6 +28,11 @@ have_pc libcjson || need="$need libcjson-dev"
 for p in python3:python3 openssl:openssl curl:curl sqlite3:sqlite3 column:bsdextrautils; do
 	command -v "${p%%:*}" >/dev/null 2>&1 || need="$need ${p#*:}"
 done
+# gnuplot draws the report at the end: installed as root, else left out.
+if ! command -v gnuplot >/dev/null 2>&1 && [ "$(id -u)" = 0 ] &&
+    command -v apt-get >/dev/null 2>&1; then
+	need="$need gnuplot-nox"
+fi
 if [ -n "$need" ]; then
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 		say "installing:$need"
@@ -60,6 +67,7 @@ sim_ctl config "{\"redirect_uris\":[\"http://127.0.0.1:$PORT/callback\"]}" >/dev
 echo "service at $SIM_URL, redirect URI http://127.0.0.1:$PORT/callback" >&2
 
 mkdir -p "$T/home" "$T/tmp"
+outer_tmp=${TMPDIR:-/tmp}
 export HOME="$T/home" TMPDIR="$T/tmp"
 export WHOOP_API_URL="$SIM_URL" WHOOP_CA_FILE="$SIM_CA" CURL_CA_BUNDLE="$SIM_CA"
 export WHOOP_CONFIG_DIR="$T/config" WHOOP_DATA_DIR="$T/data"
@@ -87,6 +95,17 @@ say "whoop-export: the last week of recovery"
 whoop-export -s 7d -c date_local,score_state,recovery_score,resting_heart_rate,hrv_rmssd_milli recovery |
     column -t -s ,
 
+# The report outlives the playground: it goes beside it, in TMPDIR as
+# the demo found it (or WHOOP_DEMO_REPORT).
+report=${WHOOP_DEMO_REPORT:-${outer_tmp:-/tmp}/whoop-demo-report.html}
+if command -v gnuplot >/dev/null 2>&1; then
+	say "share/plot/report.sh: a one-page HTML report of the last 30 days"
+	(umask 077 && sh "$top/share/plot/report.sh" -s 30d >"$report.tmp") &&
+	    mv "$report.tmp" "$report"
+else
+	report=
+fi
+
 say "whoop-sync -c: health check"
 whoop-sync -c | column -t -s "$(printf '\t')"
 
@@ -100,3 +119,9 @@ echo "exit status $?" >&2
 set -e
 
 say "done; removing $T"
+if [ -n "$report" ]; then
+	say "the report, which stays (open it in a browser):"
+	echo "$report"
+else
+	echo "no report: gnuplot is not installed (apt-get install gnuplot-nox)" >&2
+fi

@@ -60,6 +60,25 @@ for f in config.example cookbook.md sql/views.sql systemd/whoop-sync.timer; do
 	check "share/whoop/$f is the tree's file" cmp -s "$TOP/share/$f" "$S/$f"
 done
 
+# share/plot: the gnuplot scripts, what they load, and the report.
+for f in common.gp recovery.gp hrv.gp sleep.gp strain.gp workouts.gp \
+    prep.awk; do
+	is "$(mode "$S/plot/$f")" 644 "share/whoop/plot/$f installed 0644"
+	check "share/whoop/plot/$f is the tree's file" \
+	    cmp -s "$TOP/share/plot/$f" "$S/plot/$f"
+done
+is "$(mode "$S/plot/report.sh")" 755 "share/whoop/plot/report.sh installed 0755"
+# Installed, a script finds what it loads beside itself, from anywhere.
+if command -v gnuplot >/dev/null 2>&1; then
+	printf 'account_id\trecovery_score\tdate_local\n1\t50\t2026-01-01\n1\t70\t2026-01-02\n' \
+	    >"$T/r.tsv"
+	(cd / && gnuplot -c "$S/plot/recovery.gp" "$T/r.tsv") >"$T/r.svg" 2>"$T/err"
+	is "$?:$(cat "$T/err")" "0:" "the installed recovery.gp runs from /"
+	check "and draws an SVG" grep -q '^<svg' "$T/r.svg"
+else
+	skip "gnuplot not installed: the installed plot scripts are not run"
+fi
+
 # @BINDIR@ replaced by the BINDIR of this install, and nothing else changed.
 U=$R/usr/lib/systemd/user
 for u in whoop-sync.service whoop-sync.timer; do

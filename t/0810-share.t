@@ -31,12 +31,12 @@ d() { date -u -d "$M +$1 days" +%F; }
 M1=$(d 1) M2=$(d 2) M6=$(d 6) M7=$(d 7)
 ts="$M1"T00:00:00.000Z		# created_at, updated_at: any time will do
 
-cyc() {	# id start offset
+cyc() {	# id start offset [end]
 	printf '{"id":%s,"user_id":%s,"created_at":"%s","updated_at":"%s",'`
-	    `'"start":"%s","end":null,"timezone_offset":"%s",'`
+	    `'"start":"%s","end":%s,"timezone_offset":"%s",'`
 	    `'"score_state":"SCORED","score":{"strain":9.5,"kilojoule":8000,'`
 	    `'"average_heart_rate":60,"max_heart_rate":150}}' \
-	    "$1" $A "$ts" "$ts" "$2" "$3"
+	    "$1" $A "$ts" "$ts" "$2" "${4:-null}" "$3"
 }
 rec() {	# cycle_id sleep_n score|-
 	if [ "$3" = - ]; then
@@ -95,8 +95,10 @@ wko() {	# n sport start end strain|-
 page() { printf '{"records":['; sep=; for r; do printf '%s%s' "$sep" "$r"; sep=,; done; printf ']}\n'; }
 
 # Cycles: 1 and 2 are local Monday M (2 starts on Tuesday in UTC); 3
-# starts on Sunday M+6 in UTC but Monday M+7 at +05:30; 4 is M+7.
-page "$(cyc 101 "$M"T10:00:00.000Z -05:00)" \
+# starts on Sunday M+6 in UTC but Monday M+7 at +05:30; 4 is M+7.  1 ends
+# as 2 starts, so that its strain has a next morning's recovery (the
+# strain plot's recipe).
+page "$(cyc 101 "$M"T10:00:00.000Z -05:00 "\"$M1"T02:00:00.000Z\")" \
     "$(cyc 102 "$M1"T02:00:00.000Z -05:00)" \
     "$(cyc 103 "$M6"T23:30:00.000Z +05:30)" \
     "$(cyc 104 "$M7"T12:00:00.000Z Z)" >"$T/fix/cycle.json"
@@ -187,11 +189,16 @@ for f in "$T"/cook/*.sh; do
 	sed -i "s|/usr/local/share/whoop|$SHARE|g" "$f"
 	recipe=$(cat "$f")
 	miss=
-	for tool in jq csvstat csvsql csvjoin csvlook sqlite3 awk; do
+	for tool in jq csvstat csvsql csvjoin csvlook sqlite3 awk gnuplot; do
 		case $recipe in
 		*"$tool "*) command -v "$tool" >/dev/null 2>&1 || miss=$tool ;;
 		esac
 	done
+	# The report runs gnuplot itself.
+	case $recipe in
+	*/share/whoop/plot/*|*"$SHARE/plot/"*)
+		command -v gnuplot >/dev/null 2>&1 || miss=gnuplot ;;
+	esac
 	if [ -n "$miss" ]; then
 		skip "$miss not installed: $recipe"
 		continue

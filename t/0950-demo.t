@@ -1,6 +1,7 @@
 #!/bin/sh
-# make demo, as a newcomer runs it: login, sync, export, revoke against
-# the simulated service; exit 0, and nothing left behind.
+# make demo, as a newcomer runs it: login, sync, export, report, revoke
+# against the simulated service; exit 0, and nothing left behind but the
+# report it names last.
 . "${WHOOP_TOP:-$(dirname "$0")/..}/t/lib.sh"
 
 cd "$WHOOP_TOP" || exit 1
@@ -14,5 +15,15 @@ like "$all" '^[0-9]{4}-[0-9]{2}-[0-9]{2} +SCORED +[0-9]' "the recovery table has
 like "$all" 'revoked at WHOOP; tokens deleted' "it revokes"
 like "$all" 'exit status 77' "sync after the revocation asks for a login"
 is "$(find "$T" -mindepth 1 -maxdepth 1 -name 'whoop-demo.*' | wc -l | tr -d ' ')" 0 "its temporary directory is gone"
+# It ends with the path of its report, which stays (in TMPDIR).
+if command -v gnuplot >/dev/null 2>&1; then
+	rep=$(tail -1 "$T/out")
+	is "$rep" "$T/whoop-demo-report.html" "it ends with the path of the report"
+	check "the report is there" test -s "$rep"
+	is "$(grep -c 'src="data:image/svg+xml;base64,' "$rep")" 5 "the report has the five plots"
+	is "$(stat -c %a "$rep" 2>/dev/null)" 600 "the report is the user's alone (0600)"
+else
+	like "$all" 'no report: gnuplot is not installed' "without gnuplot, it says why there is no report"
+fi
 check "no canary in what it printed" no_canary "$T/out" "$T/err"
 done_testing
