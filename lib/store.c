@@ -101,9 +101,9 @@ stored_raw(struct whoop *w, const struct whoop_colspec *cs, int64_t account,
 }
 
 /*
- * INSERT of every colspec column, raw and synced_at; for keyed tables
- * and the profile, an upsert that rewrites the row only when its raw
- * JSON differs.
+ * INSERT of every colspec column, raw, synced_at and implausible; for
+ * keyed tables and the profile, an upsert that rewrites the row only
+ * when its raw JSON differs.
  */
 static void
 build_insert(struct whoop_sqlbuf *b, const struct whoop_colspec *cs)
@@ -113,8 +113,8 @@ build_insert(struct whoop_sqlbuf *b, const struct whoop_colspec *cs)
 	whoop_sqlcat(b, "INSERT INTO \"%s\" (account_id", cs->table);
 	for (i = 0; i < cs->nfields; i++)
 		whoop_sqlcat(b, ", \"%s\"", cs->fields[i].column);
-	whoop_sqlcat(b, ", raw, synced_at) VALUES (?1");
-	for (i = 0; i < cs->nfields + 2; i++)
+	whoop_sqlcat(b, ", raw, synced_at, implausible) VALUES (?1");
+	for (i = 0; i < cs->nfields + 3; i++)
 		whoop_sqlcat(b, ", ?%zu", i + 2);
 	whoop_sqlcat(b, ")");
 	if (cs->coll == WHOOP_C_BODY)
@@ -126,8 +126,52 @@ build_insert(struct whoop_sqlbuf *b, const struct whoop_colspec *cs)
 	for (i = 0; i < cs->nfields; i++)
 		whoop_sqlcat(b, " \"%s\" = excluded.\"%s\",", cs->fields[i].column,
 		    cs->fields[i].column);
-	whoop_sqlcat(b, " raw = excluded.raw, synced_at = excluded.synced_at"
+	whoop_sqlcat(b, " raw = excluded.raw, synced_at = excluded.synced_at,"
+	    " implausible = excluded.implausible"
 	    " WHERE \"%s\".raw IS NOT excluded.raw", cs->table);
+}
+
+/*
+ * Keep recovery.sleep_start, the time WHOOP orders and windows a
+ * recovery by, equal to its sleep's start: after a recovery is stored
+ * (from its sleep's row; kept when the sleep is not stored) and after a
+ * sleep is stored (into the recoveries that name it).  Run whether or
+ * not the record's own text changed: an edited sleep moves its recovery.
+ */
+static int
+order_key(struct whoop *w, const struct whoop_colspec *cs, int64_t account,
+    const struct whoop_record *rec)
+{
+	sqlite3_stmt	*st = NULL;
+	const char	*sql;
+	int		 k, rc;
+
+	if (cs->coll == WHOOP_C_RECOVERY) {
+		k = cs->key;
+		sql = "UPDATE recovery SET sleep_start = coalesce("
+		    "(SELECT s.start FROM sleep s WHERE s.account_id = ?1"
+		    " AND s.id = recovery.sleep_id), sleep_start)"
+		    " WHERE account_id = ?1 AND cycle_id = ?2";
+	} else if (cs->coll == WHOOP_C_SLEEP) {
+		k = cs->key;
+		sql = "UPDATE recovery SET sleep_start = ?3"
+		    " WHERE account_id = ?1 AND sleep_id = ?2"
+		    " AND sleep_start IS NOT ?3";
+	} else
+		return 0;
+	if (sqlite3_prepare_v2(w->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return whoop_seterrdb(w, "store %s", cs->name);
+	rc = sqlite3_bind_int64(st, 1, account);
+	if (rc == SQLITE_OK)
+		rc = bind_value(st, 2, &rec->v[k]);
+	if (rc == SQLITE_OK && cs->coll == WHOOP_C_SLEEP)
+		rc = bind_value(st, 3, &rec->v[cs->start]);
+	if (rc != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return step_err(w, cs, account);
+	}
+	sqlite3_finalize(st);
+	return 0;
 }
 
 int
@@ -162,7 +206,7 @@ whoop_store_upsert(struct whoop *w, int64_t account,
 	if ((prior = stored_raw(w, cs, account, rec)) == -1)
 		return -1;
 	if (prior == 1)
-		return 0;
+		return order_key(w, cs, account, rec);
 
 	memset(&b, 0, sizeof(b));
 	build_insert(&b, cs);
@@ -177,6 +221,10 @@ whoop_store_upsert(struct whoop *w, int64_t account,
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(st, (int)cs->nfields + 3, now, -1,
 		    SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = rec->odd != NULL ? sqlite3_bind_text(st,
+		    (int)cs->nfields + 4, rec->odd, -1, SQLITE_STATIC) :
+		    sqlite3_bind_null(st, (int)cs->nfields + 4);
 	if (rc != SQLITE_OK) {
 		whoop_seterrdb(w, "bind");
 		goto fail;
@@ -192,7 +240,7 @@ whoop_store_upsert(struct whoop *w, int64_t account,
 		    (long long)account, sqlite3_changes(w->db));
 	*change = prior == 2 || cs->coll == WHOOP_C_BODY ?
 	    WHOOP_STORE_INSERTED : WHOOP_STORE_UPDATED;
-	return 0;
+	return order_key(w, cs, account, rec);
 fail:
 	sqlite3_finalize(st);
 	return -1;
@@ -279,8 +327,9 @@ whoop_store_delete_missing(struct whoop *w, int64_t account,
     enum whoop_coll coll, const char *start_ge, const char *start_lt,
     const char *const *keep_keys, size_t nkeep, int *removed)
 {
-	const struct whoop_colspec	*cs = whoop_colspec(coll), *cy;
+	const struct whoop_colspec	*cs = whoop_colspec(coll);
 	const struct whoop_field	*key;
+	const char			*by;
 	struct whoop_sqlbuf			 b;
 	sqlite3_stmt			*st = NULL;
 	char				 gebuf[WHOOP_TIMESTR_LEN];
@@ -305,23 +354,17 @@ whoop_store_delete_missing(struct whoop *w, int64_t account,
 		goto out;
 
 	memset(&b, 0, sizeof(b));
-	whoop_sqlcat(&b, "DELETE FROM \"%s\" WHERE account_id = ?1", cs->table);
-	if (cs->start >= 0)
-		whoop_sqlcat(&b, " AND (?2 IS NULL OR \"%s\" >= ?2)"
-		    " AND (?3 IS NULL OR \"%s\" < ?3)",
-		    cs->fields[cs->start].column,
-		    cs->fields[cs->start].column);
-	else {
-		/* A recovery has no start: its cycle's start decides. */
-		cy = whoop_colspec(WHOOP_C_CYCLE);
-		whoop_sqlcat(&b, " AND \"%s\" IN (SELECT \"%s\" FROM \"%s\""
-		    " WHERE account_id = ?1"
-		    " AND (?2 IS NULL OR \"%s\" >= ?2)"
-		    " AND (?3 IS NULL OR \"%s\" < ?3))", key->column,
-		    cy->fields[cy->key].column, cy->table,
-		    cy->fields[cy->start].column,
-		    cy->fields[cy->start].column);
-	}
+	/*
+	 * By exactly the time the window was fetched by: a record's start,
+	 * a recovery's sleep start (WHOOP windows recoveries by it, and a
+	 * sleep may begin before its cycle).  A row whose time is unknown
+	 * is never in a window.
+	 */
+	by = cs->start >= 0 ? cs->fields[cs->start].column : "sleep_start";
+	whoop_sqlcat(&b, "DELETE FROM \"%s\" WHERE account_id = ?1"
+	    " AND \"%s\" IS NOT NULL"
+	    " AND (?2 IS NULL OR \"%s\" >= ?2)"
+	    " AND (?3 IS NULL OR \"%s\" < ?3)", cs->table, by, by, by);
 	whoop_sqlcat(&b, " AND \"%s\" NOT IN (SELECT k FROM temp.whoop_keep)",
 	    key->column);
 	if (prepare(w, &b, &st) == -1)
