@@ -415,6 +415,68 @@ retry_rejects(struct run *r, struct acct *a, const struct whoop_colspec *cs)
 	return 0;
 }
 
+/* One record by key, with one refresh and one retry on a 401. */
+static int
+fetch_one(struct run *r, struct acct *a, enum whoop_coll coll,
+    const char *key, struct whoop_page *page, int *found)
+{
+	if (whoop_api_one(r->h, coll, a->cred.tok.access_token, key, page,
+	    found) == 0)
+		return 0;
+	if (whoop_errcode(w) != WHOOP_E_AUTH || a->dead)
+		return -1;
+	if (ensure_token(r, a, 1) == -1)
+		return -1;
+	return whoop_api_one(r->h, coll, a->cred.tok.access_token, key, page,
+	    found);
+}
+
+/*
+ * Before rows missing from a complete window are removed, ask WHOOP for
+ * each by its key: one it still has (its start moved out of the window,
+ * an edited sleep that moved its recovery, a page that left it out) is
+ * stored as it is now and kept; only a 404 lets it go.
+ */
+static int
+check_missing(struct run *r, struct acct *a, const struct whoop_colspec *cs,
+    const char *from, const char *end, struct keys *seen)
+{
+	struct whoop_page	 page;
+	char			**cand;
+	size_t			 n, i;
+	int			 found, change, rc = 0;
+
+	if (whoop_store_missing(w, a->id, cs->coll, from, end,
+	    (const char *const *)seen->v, seen->n, &cand, &n) == -1)
+		return -1;
+	for (i = 0; i < n && rc == 0; i++) {
+		if (fetch_one(r, a, cs->coll, cand[i], &page, &found) == -1) {
+			rc = -1;
+			break;
+		}
+		if (found) {
+			keys_add(seen, cand[i]);
+			report(r, "%lld %s %s: not in the window, but WHOOP "
+			    "still has it: kept", (long long)a->id, cs->name,
+			    cand[i]);
+		}
+		if (found && page.nrecs == 1) {
+			if (whoop_db_begin(w) == -1 ||
+			    whoop_store_upsert(w, a->id, &page.recs[0],
+			    &change) == -1 || finish_txn(r) == -1) {
+				whoop_db_rollback(w);
+				rc = -1;
+			} else {
+				r->nnew += change == 1;
+				r->nupd += change == 2;
+			}
+		}
+		whoop_page_free(&page);
+	}
+	whoop_store_keys_free(cand, n);
+	return rc;
+}
+
 /*
  * Store one page's records and rejects, and move the cursor and the
  * high-water mark by the records inside the window asked, [from, end):
@@ -601,6 +663,9 @@ sync_pages(struct run *r, struct acct *a, const struct whoop_colspec *cs)
 	}
 
 	/* The pass is complete. */
+	if (!resumed && reject[0] == '\0' && seen.n > 0 &&
+	    check_missing(r, a, cs, from, ss.pass_end, &seen) == -1)
+		goto fail2;
 	if (whoop_db_begin(w) == -1)
 		goto fail2;
 	if (!resumed && reject[0] == '\0' && seen.n > 0 &&

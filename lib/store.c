@@ -322,23 +322,33 @@ fail:
 	return -1;
 }
 
-int
-whoop_store_delete_missing(struct whoop *w, int64_t account,
-    enum whoop_coll coll, const char *start_ge, const char *start_lt,
-    const char *const *keep_keys, size_t nkeep, int *removed)
+/*
+ * The rows of a collection inside [start_ge, start_lt) whose key is not
+ * kept: deleted, or (keys != NULL) listed, newly allocated.
+ */
+static int
+missing(struct whoop *w, int64_t account, enum whoop_coll coll,
+    const char *start_ge, const char *start_lt, const char *const *keep_keys,
+    size_t nkeep, int *removed, char ***keys, size_t *nkeys)
 {
 	const struct whoop_colspec	*cs = whoop_colspec(coll);
 	const struct whoop_field	*key;
-	const char			*by;
+	const char			*by, *k;
 	struct whoop_sqlbuf			 b;
 	sqlite3_stmt			*st = NULL;
 	char				 gebuf[WHOOP_TIMESTR_LEN];
 	char				 ltbuf[WHOOP_TIMESTR_LEN];
+	char				**v = NULL, **nv;
 	const char			*ge, *lt;
-	int				 rc = -1;
+	size_t				 n = 0, cap = 0;
+	int				 rc = -1, step;
 
 	if (removed != NULL)
 		*removed = 0;
+	if (keys != NULL) {
+		*keys = NULL;
+		*nkeys = 0;
+	}
 	if (w == NULL)
 		return -1;
 	if (w->db == NULL)
@@ -361,7 +371,11 @@ whoop_store_delete_missing(struct whoop *w, int64_t account,
 	 * is never in a window.
 	 */
 	by = cs->start >= 0 ? cs->fields[cs->start].column : "sleep_start";
-	whoop_sqlcat(&b, "DELETE FROM \"%s\" WHERE account_id = ?1"
+	if (keys != NULL)
+		whoop_sqlcat(&b, "SELECT \"%s\" FROM", key->column);
+	else
+		whoop_sqlcat(&b, "DELETE FROM");
+	whoop_sqlcat(&b, " \"%s\" WHERE account_id = ?1"
 	    " AND \"%s\" IS NOT NULL"
 	    " AND (?2 IS NULL OR \"%s\" >= ?2)"
 	    " AND (?3 IS NULL OR \"%s\" < ?3)", cs->table, by, by, by);
@@ -375,17 +389,67 @@ whoop_store_delete_missing(struct whoop *w, int64_t account,
 		whoop_seterrdb(w, "delete_missing");
 		goto out;
 	}
-	if (sqlite3_step(st) != SQLITE_DONE) {
+	while ((step = sqlite3_step(st)) == SQLITE_ROW && keys != NULL) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL)
+				goto nomem;
+			v = nv;
+		}
+		k = (const char *)sqlite3_column_text(st, 0);
+		if ((v[n] = strdup(k != NULL ? k : "")) == NULL)
+			goto nomem;
+		n++;
+	}
+	if (step != SQLITE_DONE) {
 		whoop_seterrdb(w, "delete_missing %s for account %lld",
 		    cs->name, (long long)account);
 		goto out;
 	}
-	if (removed != NULL)
+	if (removed != NULL && keys == NULL)
 		*removed = sqlite3_changes(w->db);
+	if (keys != NULL) {
+		*keys = v;
+		*nkeys = n;
+		v = NULL;
+		n = 0;
+	}
 	rc = 0;
+	goto out;
+nomem:
+	whoop_seterr(w, WHOOP_E_NOMEM, "out of memory");
 out:
+	whoop_store_keys_free(v, n);
 	sqlite3_finalize(st);
 	/* Emptied either way; an error here adds nothing to the first. */
 	sqlite3_exec(w->db, "DELETE FROM temp.whoop_keep", NULL, NULL, NULL);
 	return rc;
+}
+
+int
+whoop_store_delete_missing(struct whoop *w, int64_t account,
+    enum whoop_coll coll, const char *start_ge, const char *start_lt,
+    const char *const *keep_keys, size_t nkeep, int *removed)
+{
+	return missing(w, account, coll, start_ge, start_lt, keep_keys, nkeep,
+	    removed, NULL, NULL);
+}
+
+int
+whoop_store_missing(struct whoop *w, int64_t account, enum whoop_coll coll,
+    const char *start_ge, const char *start_lt, const char *const *keep_keys,
+    size_t nkeep, char ***keys, size_t *n)
+{
+	return missing(w, account, coll, start_ge, start_lt, keep_keys, nkeep,
+	    NULL, keys, n);
+}
+
+void
+whoop_store_keys_free(char **keys, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; keys != NULL && i < n; i++)
+		free(keys[i]);
+	free(keys);
 }

@@ -358,6 +358,11 @@ int	 whoop_store_upsert(struct whoop *, int64_t account,
 int	 whoop_store_delete_missing(struct whoop *, int64_t account,
 	    enum whoop_coll, const char *start_ge, const char *start_lt,
 	    const char *const *keep_keys, size_t nkeep, int *removed);
+int	 whoop_store_missing(struct whoop *, int64_t account, enum whoop_coll,
+	    const char *start_ge, const char *start_lt,
+	    const char *const *keep_keys, size_t nkeep, char ***keys,
+	    size_t *n);
+void	 whoop_store_keys_free(char **, size_t);
 
 /*
  * export.c: the rows of one record type for whoop-export, streamed from
@@ -481,6 +486,14 @@ void	 whoop_resp_free(struct whoop_resp *);
 int	 whoop_api_page(struct whoop_http *, enum whoop_coll,
 	    const char *bearer, const char *start, const char *end,
 	    const char *next_token, int limit, struct whoop_page *);
+/*
+ * One record by its key (a cycle's id, a recovery's cycle id, a sleep's
+ * or workout's UUID) as a page of one; *found is 0 when WHOOP has none
+ * (404).  Used to check a record before it is removed as missing.
+ */
+int	 whoop_api_one(struct whoop_http *, enum whoop_coll,
+	    const char *bearer, const char *key, struct whoop_page *,
+	    int *found);
 
 /*
  * listener.c: the loopback redirect listener of whoop-auth (RFC 8252).

@@ -71,6 +71,28 @@ is "$lost" 0 "after every run the recoveries equal the service's"
 check "... and the sleeps" same sleep
 is "$(q "SELECT count(*) FROM audit WHERE event = 'sync' AND detail NOT LIKE '% removed=0 %'")" 0 "no run removed anything"
 
+# An edited sleep moves before both windows' starts: the sleep and its
+# recovery are no longer in what is asked for, but WHOOP still has them.
+fresh --days 30 --seed 9
+run whoop-sync
+is "$rc" 0 "edited sleep: first sync"
+win=$(q "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', min(high_water), '-7 days') FROM sync_state WHERE collection IN ('sleep', 'recovery')")
+sid=$(q "SELECT s.id FROM recovery r JOIN sleep s ON s.id = r.sleep_id WHERE s.start >= '$win' ORDER BY s.start LIMIT 1 OFFSET 1")
+cid=$(q "SELECT cycle_id FROM recovery WHERE sleep_id = '$sid'")
+to=$(q "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', '$win', '-2 hours')")
+sim_ctl move_sleep "{\"id\":\"$sid\",\"start\":\"$to\"}" >/dev/null
+run whoop-sync -v
+is "$rc" 0 "a sleep edited to start before the windows: the sync succeeds" || diag "$err"
+like "$err" "sleep $sid: not in the window, but WHOOP still has it: kept" "-v says the sleep was checked and kept"
+is "$(q "SELECT start FROM sleep WHERE id = '$sid'")" "$to" "the sleep is stored with its new start"
+is "$(q "SELECT sleep_start FROM recovery WHERE cycle_id = $cid")" "$to" "its recovery moved with it"
+like "$(last_summary)" ' removed=0 ' "nothing removed"
+all_same "edited sleep"
+sim_ctl delete "{\"type\":\"workout\",\"id\":\"$(sim_ctl dataset | jq -r '.workout[0].id')\"}" >/dev/null
+run whoop-sync
+like "$(last_summary)" ' removed=1 ' "a record WHOOP deleted (404) is still removed"
+all_same "a deletion"
+
 # --- 2. implausible values are stored as sent and reported -------------------
 fresh --days 20 --seed 3
 sim_ctl implausible '{"user":1}' >"$T/odd.json"
