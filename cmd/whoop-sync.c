@@ -482,20 +482,43 @@ check_missing(struct run *r, struct acct *a, const struct whoop_colspec *cs,
  * high-water mark by the records inside the window asked, [from, end):
  * a record outside it (a clock fault, a server that ignores the window)
  * is stored but moves nothing.  In the caller's transaction.
+ *
+ * A reject is kept with the window later passes fetch again: from its
+ * own start when that could be read, else from the start of the next
+ * older record of the pass (WHOOP sends newest first, so the reject
+ * lies above it; pending holds those still waiting for one), else from
+ * the start asked.
  */
 static int
 store_page(struct run *r, struct acct *a, const struct whoop_colspec *cs,
     struct whoop_page *page, const char *start, const char *from,
     const char *end, const char *now, struct whoop_syncstate *ss,
-    struct keys *seen)
+    struct keys *seen, struct keys *pending, char *last, size_t lastsz)
 {
 	struct whoop_record	*rec;
+	struct whoop_reject	*rj;
 	char			 k[64], t[WHOOP_TIMESTR_LEN], esc[256];
-	size_t			 i;
+	size_t			 ir = 0, ij = 0, i;
 	int			 change;
 
-	for (i = 0; i < page->nrecs; i++) {
-		rec = &page->recs[i];
+	while (ir < page->nrecs || ij < page->nrejected) {
+		if (ij < page->nrejected && (ir == page->nrecs ||
+		    page->rejects[ij].pos < page->recs[ir].pos)) {
+			rj = &page->rejects[ij++];
+			if (whoop_reject_put(w, a->id, cs->coll, rj,
+			    rj->start[0] ? rj->start : start,
+			    last[0] ? last : end, now) == -1)
+				return -1;
+			if (rj->start[0] == '\0')
+				keys_add(pending, rj->raw);
+			r->nrej++;
+			whoop_escape(esc, sizeof(esc), rj->reason,
+			    strlen(rj->reason));
+			report(r, "%lld %s: kept in rejects, cannot be stored: "
+			    "%s", (long long)a->id, cs->name, esc);
+			continue;
+		}
+		rec = &page->recs[ir++];
 		if (whoop_store_upsert(w, a->id, rec, &change) == -1)
 			return -1;
 		r->nnew += change == 1;
@@ -518,16 +541,12 @@ store_page(struct run *r, struct acct *a, const struct whoop_colspec *cs,
 		if (strcmp(t, ss->high_water) > 0)
 			(void)snprintf(ss->high_water, sizeof(ss->high_water),
 			    "%s", t);
-	}
-	for (i = 0; i < page->nrejected; i++) {
-		if (whoop_reject_put(w, a->id, cs->coll, &page->rejects[i],
-		    start, end, now) == -1)
-			return -1;
-		r->nrej++;
-		whoop_escape(esc, sizeof(esc), page->rejects[i].reason,
-		    strlen(page->rejects[i].reason));
-		report(r, "%lld %s: kept in rejects, cannot be stored: %s",
-		    (long long)a->id, cs->name, esc);
+		for (i = 0; i < pending->n; i++)
+			if (whoop_reject_narrow(w, a->id, cs->coll,
+			    pending->v[i], t) == -1)
+				return -1;
+		keys_free(pending);
+		(void)snprintf(last, lastsz, "%s", t);
 	}
 	return 0;
 }
@@ -590,9 +609,10 @@ sync_pages(struct run *r, struct acct *a, const struct whoop_colspec *cs)
 {
 	struct whoop_syncstate	 ss;
 	struct whoop_page	 page;
-	struct keys		 seen, tokens;
+	struct keys		 seen, tokens, pending;
 	char			 now[WHOOP_TIMESTR_LEN], from[WHOOP_TIMESTR_LEN];
 	char			 end[WHOOP_TIMESTR_LEN], reject[256] = "";
+	char			 last[WHOOP_TIMESTR_LEN] = "";
 	char			*token = NULL;
 	const char		*start;
 	long			 recs = 0, bound, nrej;
@@ -600,6 +620,7 @@ sync_pages(struct run *r, struct acct *a, const struct whoop_colspec *cs)
 
 	memset(&seen, 0, sizeof(seen));
 	memset(&tokens, 0, sizeof(tokens));
+	memset(&pending, 0, sizeof(pending));
 	memset(&page, 0, sizeof(page));
 	(void)whoop_time_format(whoop_time_now_ms(), now, sizeof(now));
 	if (retry_rejects(r, a, cs) == -1 ||
@@ -631,7 +652,7 @@ sync_pages(struct run *r, struct acct *a, const struct whoop_colspec *cs)
 			    page.reject_msg);
 		if (whoop_db_begin(w) == -1 ||
 		    store_page(r, a, cs, &page, start, from, end, now, &ss,
-		    &seen) == -1)
+		    &seen, &pending, last, sizeof(last)) == -1)
 			goto fail;
 		recs += (long)page.nrecs;
 		if (whoop_syncstate_put(w, a->id, cs->name, &ss) == -1 ||
@@ -697,6 +718,7 @@ sync_pages(struct run *r, struct acct *a, const struct whoop_colspec *cs)
 		goto fail2;
 	keys_free(&seen);
 	keys_free(&tokens);
+	keys_free(&pending);
 	progress(r, cs, a->id, pages, recs, 1);
 	if (swept > 0)
 		report(r, "%lld %s: %d rejected record%s no longer sent by "
@@ -712,6 +734,7 @@ fail2:
 	free(token);
 	keys_free(&seen);
 	keys_free(&tokens);
+	keys_free(&pending);
 	return -1;
 }
 

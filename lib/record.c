@@ -709,8 +709,9 @@ map_record(const struct whoop_colspec *cs, const cJSON *obj,
 {
 	struct whoop_record	 rec;
 	const struct whoop_value *kv;
+	struct whoop_reject	*rj;
 	char			 who[80], key[64] = "", where[128], why[160];
-	size_t			 i, n;
+	size_t			 i, n, ord[64], nord;
 	int			 rc = 0, odd, must;
 
 	memset(&rec, 0, sizeof(rec));
@@ -720,16 +721,32 @@ map_record(const struct whoop_colspec *cs, const cJSON *obj,
 		    idx + 1);
 	else
 		(void)snprintf(who, sizeof(who), "%s", cs->name);
-	if (!cJSON_IsObject(obj))
-		return reject(page, raw, rawlen, "", "%s: expected an object, "
-		    "got %s", who, tname(obj));
+	if (!cJSON_IsObject(obj)) {
+		if (reject(page, raw, rawlen, "", "%s: expected an object, "
+		    "got %s", who, tname(obj)) == -1)
+			return -1;
+		page->rejects[page->nrejected - 1].pos = idx;
+		return 0;
+	}
 	if ((rec.v = calloc(cs->nfields, sizeof(*rec.v))) == NULL)
 		return -1;
 
-	/* The key first, so that every message can name the record. */
-	for (n = 0; rc != -1 && n < cs->nfields; n++) {
-		i = cs->key < 0 ? n : n == 0 ? (size_t)cs->key :
-		    n <= (size_t)cs->key ? n - 1 : n;
+	/*
+	 * The key first, so that every message can name the record, then
+	 * the start, so that a record refused for another field still says
+	 * where it belongs.
+	 */
+	nord = 0;
+	if (cs->key >= 0)
+		ord[nord++] = (size_t)cs->key;
+	if (cs->start >= 0)
+		ord[nord++] = (size_t)cs->start;
+	for (i = 0; i < cs->nfields && nord < sizeof(ord) / sizeof(ord[0]);
+	    i++)
+		if ((int)i != cs->key && (int)i != cs->start)
+			ord[nord++] = i;
+	for (n = 0; rc != -1 && n < nord; n++) {
+		i = ord[n];
 		rc = map_field(&cs->fields[i], obj, &rec.v[i], where,
 		    sizeof(where), why, sizeof(why), &odd);
 		if (rc == -1)
@@ -759,16 +776,29 @@ map_record(const struct whoop_colspec *cs, const cJSON *obj,
 			memcpy(rec.raw, raw, rawlen);
 			rec.raw[rawlen] = '\0';
 			rec.rawlen = rawlen;
+			rec.pos = idx;
 			page->nodd += rec.nodd > 0;
 			page->recs[page->nrecs++] = rec;
 			return 0;
 		}
 	}
+	if (rc == 1) {
+		if (reject(page, raw, rawlen, key, "%s: %s: %s", who, where,
+		    why) == -1)
+			rc = -1;
+		else {
+			rj = &page->rejects[page->nrejected - 1];
+			rj->pos = idx;
+			/* Its start, when that was read before the failure. */
+			if (cs->start >= 0 &&
+			    rec.v[cs->start].type == WHOOP_V_TEXT)
+				(void)snprintf(rj->start, sizeof(rj->start),
+				    "%s", rec.v[cs->start].s);
+			rc = 0;
+		}
+	}
 	whoop_record_free(&rec);
-	if (rc == 1)
-		return reject(page, raw, rawlen, key, "%s: %s: %s", who, where,
-		    why);
-	return -1;
+	return rc;
 }
 
 int

@@ -97,6 +97,30 @@ whoop_reject_put(struct whoop *w, int64_t account, enum whoop_coll coll,
 	return run(w, st, rc, NULL);
 }
 
+/* A reject's window, narrowed once the record below it is known. */
+int
+whoop_reject_narrow(struct whoop *w, int64_t account, enum whoop_coll coll,
+    const char *raw, const char *win_start)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc;
+
+	if (collname(coll) == NULL || raw == NULL)
+		return whoop_seterr(w, WHOOP_E_FAIL, "rejects: no record");
+	if (prep(w, "UPDATE rejects SET window_start = ?4 WHERE "
+	    "account_id = ?1 AND collection = ?2 AND raw = ?3", &st) == -1)
+		return -1;
+	rc = sqlite3_bind_int64(st, 1, account);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 2, collname(coll), -1,
+		    SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 3, raw, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = bind_opt(st, 4, win_start);
+	return run(w, st, rc, NULL);
+}
+
 int
 whoop_reject_forget(struct whoop *w, int64_t account, enum whoop_coll coll,
     const char *key, int *removed)

@@ -276,6 +276,7 @@ struct whoop_record {
 	 */
 	char		*odd;
 	size_t		 nodd;
+	size_t		 pos;		/* its place in the page, from 0 */
 };
 
 /*
@@ -287,7 +288,9 @@ struct whoop_reject {
 	char		*raw;		/* its bytes as sent */
 	size_t		 rawlen;
 	char		 key[64];	/* its key as text, "" when unreadable */
+	char		 start[WHOOP_TIMESTR_LEN];	/* "" when unreadable */
 	char		 reason[256];	/* escaped */
+	size_t		 pos;		/* its place in the page, from 0 */
 };
 
 /* One page of a collection (or the single object of profile and body). */
@@ -675,7 +678,8 @@ int	 whoop_store_sleep_start(struct whoop *, int64_t account,
  * reject.c: the rejects table (records that cannot be stored in their
  * own table, kept as sent; see whoop.7).  No function begins or commits.
  * put: insert or refresh (last_seen = now) one, with the window it came
- * in (NULL or "": open).  forget: drop those of a key that has now been
+ * in (NULL or "": open); narrow: a later start for its window.  forget:
+ * drop those of a key that has now been
  * stored.  sweep: drop those a complete pass over a window starting at
  * win_start (NULL: everything) no longer returned (last_seen < now).
  * oldest: *found when there is one, buf the earliest window start ("":
@@ -690,6 +694,8 @@ struct whoop_reject_row {
 int	 whoop_reject_put(struct whoop *, int64_t account, enum whoop_coll,
 	    const struct whoop_reject *, const char *win_start,
 	    const char *win_end, const char *now);
+int	 whoop_reject_narrow(struct whoop *, int64_t account, enum whoop_coll,
+	    const char *raw, const char *win_start);
 int	 whoop_reject_forget(struct whoop *, int64_t account, enum whoop_coll,
 	    const char *key, int *removed);
 int	 whoop_reject_delete(struct whoop *, int64_t id);

@@ -124,6 +124,8 @@ like "$err" "workout: 1 record kept in rejects, not stored: workout record [0-9]
 like "$err" "sleep: 1 record kept in rejects, not stored: sleep $sl: start: invalid date-time" "the sleep is named"
 is "$(q "SELECT collection, record_key IS NULL, reason LIKE '%id: required field is missing' FROM rejects WHERE collection = 'workout'")" "workout|1|1" "the workout is in rejects, without a key"
 is "$(q "SELECT record_key FROM rejects WHERE collection = 'sleep'")" "$sl" "the sleep is in rejects, with its key"
+is "$(q "SELECT window_start FROM rejects WHERE collection = 'workout'")" "$(sim_ctl dataset | jq -r '.workout[2].start')" "the workout's window starts at the next older workout (WHOOP's order)"
+is "$(q "SELECT window_start FROM rejects WHERE collection = 'sleep'")" "$(sim_ctl dataset | jq -r '.sleep[3].start')" "so does the sleep's, whose start is unreadable"
 check "the rejects hold the text as sent" sh -c "sqlite3 '$DB' \"SELECT raw FROM rejects WHERE collection = 'sleep'\" | jq -e '.start == \"last tuesday\"' >/dev/null"
 like "$(last_summary)" ' rejected=2 ' "the audit row counts them"
 run whoop-sync -c
