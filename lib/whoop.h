@@ -183,7 +183,6 @@ int	 whoop_unseal(struct whoop *, const struct whoop_key *,
 /* db.c: the SQLite file. */
 #define WHOOP_DB_RDONLY		0x01	/* whoop-export */
 #define WHOOP_DB_CREATE		0x02	/* create file and schema if absent */
-#define WHOOP_SCHEMA_VERSION	1
 int	 whoop_db_open(struct whoop *, const char *path, int flags);
 void	 whoop_db_close(struct whoop *);
 int	 whoop_db_begin(struct whoop *);	/* BEGIN IMMEDIATE */
