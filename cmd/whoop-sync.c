@@ -334,7 +334,7 @@ fail:
 	return -1;
 }
 
-/* Is s among the first n of k? */
+/* Is s in k? */
 static int
 keys_has(const struct keys *k, const char *s)
 {
@@ -398,12 +398,17 @@ retry_rejects(struct run *r, struct acct *a, const struct whoop_colspec *cs)
 			    &change) == -1 ||
 			    whoop_reject_delete(w, rows[i].id) == -1)
 				rc = -1;
-			r->nnew += change == 1;
-			r->nupd += change == 2;
-			report(r, "%lld %s: a record kept as rejected is "
-			    "stored now", (long long)a->id, cs->name);
+			else {
+				r->nnew += change == 1;
+				r->nupd += change == 2;
+				report(r, "%lld %s: a record kept in rejects "
+				    "is stored now", (long long)a->id,
+				    cs->name);
+			}
 		}
-		whoop_clearerr(w);
+		/* A text that still does not map is no error here. */
+		if (rc == 0)
+			whoop_clearerr(w);
 		whoop_page_free(&page);
 		free(body);
 	}

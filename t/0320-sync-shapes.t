@@ -149,6 +149,14 @@ is "$(q "SELECT count(*) FROM workout WHERE id = '$wo'") $(q "SELECT count(*) FR
 run whoop-sync -c
 is "$rc" 0 "-c is green again"
 all_same "after the rejects"
+# A text this version can read (kept by an older one, say) is stored by
+# the next run, without WHOOP's help: the record is old, out of any window.
+old=$(q "SELECT id FROM workout ORDER BY start LIMIT 1")
+q "INSERT INTO rejects (account_id, collection, record_key, raw, reason, window_start, first_seen, last_seen) SELECT account_id, 'workout', NULL, raw, 'an older version could not read it', start, synced_at, synced_at FROM workout WHERE id = '$old'; DELETE FROM workout WHERE id = '$old';"
+run whoop-sync -v
+is "$rc" 0 "a kept text that maps now: the run succeeds" || diag "$err"
+like "$err" "workout: a record kept in rejects is stored now" "-v says so"
+is "$(q "SELECT count(*) FROM workout WHERE id = '$old'"):$(q "SELECT count(*) FROM rejects")" "1:0" "stored, and out of rejects"
 
 # --- 3. a record dated in the future, a record outside the window -------------
 fresh --days 20 --seed 5
