@@ -9,6 +9,7 @@
  */
 #include <err.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@
 #define REFRESH_MARGIN_MS	(5 * 60 * 1000)	/* refresh this early */
 #define DEFAULT_RESCORE_DAYS	7
 #define EPOCH			"1970-01-01T00:00:00.000Z"
+#define MAX_PAGES		10000	/* WHOOP's daily request limit */
+#define WHOOP_TIME_MAX		"9999-12-31T23:59:59.999Z"
 
 static struct whoop	*w;
 
@@ -40,6 +43,7 @@ struct run {
 	int			 worst;		/* exit status so far */
 	int			 stop;		/* rate budget spent: stop */
 	long			 nnew, nupd, nrem;
+	long			 nodd, nrej;	/* implausible, rejected */
 };
 
 struct acct {
@@ -75,7 +79,8 @@ help(void)
 	    "       whoop-sync -c [-d file]\n"
 	    "\n"
 	    "  -a account  sync only this account (WHOOP user id)\n"
-	    "  -c          health check: integrity, key, tokens, last syncs\n"
+	    "  -c          health check: integrity, key, tokens, last syncs,\n"
+	    "              records kept in rejects\n"
 	    "  -d file     database (default $XDG_DATA_HOME/whoop/whoop.db)\n"
 	    "  -F          full backfill from the beginning\n"
 	    "  -n          dry run: fetch and report, write nothing\n"
@@ -188,6 +193,26 @@ progress(struct run *r, const struct whoop_colspec *cs, int64_t account,
 		    pages, pages == 1 ? "" : "s", recs, recs == 1 ? "" : "s");
 }
 
+/* A progress or report line on stderr, clear of a live progress line. */
+static void
+report(struct run *r, const char *fmt, ...)
+    __attribute__((__format__(__printf__, 2, 3)));
+
+static void
+report(struct run *r, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (!r->verbose)
+		return;
+	if (r->tty)
+		fputs("\r\033[K", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 /*
  * Make sure the access token is good for a while (whoop_token_ensure:
  * re-read under BEGIN IMMEDIATE, refresh only if still needed, commit the
@@ -268,17 +293,32 @@ sync_single(struct run *r, struct acct *a, const struct whoop_colspec *cs)
 
 	if (fetch(r, a, cs->coll, NULL, NULL, NULL, &page) == -1)
 		return -1;
+	(void)whoop_time_format(whoop_time_now_ms(), now, sizeof(now));
 	if (page.nrecs != 1) {
+		/* Kept as sent; the next object that maps replaces it. */
+		if (page.nrejected && whoop_db_begin(w) == 0) {
+			if (whoop_reject_put(w, a->id, cs->coll,
+			    &page.rejects[0], NULL, NULL, now) == 0)
+				(void)finish_txn(r);
+			whoop_db_rollback(w);
+			r->nrej++;
+		}
 		whoop_seterr(w, WHOOP_E_PROTO, "%s", page.nrejected ?
 		    page.reject_msg : "no record");
 		whoop_page_free(&page);
 		return -1;
 	}
-	(void)whoop_time_format(whoop_time_now_ms(), now, sizeof(now));
 	if (whoop_db_begin(w) == -1 ||
 	    whoop_store_upsert(w, a->id, &page.recs[0], &change) == -1 ||
+	    whoop_reject_sweep(w, a->id, cs->coll, NULL, WHOOP_TIME_MAX,
+	    NULL) == -1 ||
 	    whoop_syncstate_get(w, a->id, cs->name, &ss) == -1)
 		goto fail;
+	if (page.recs[0].odd != NULL) {
+		r->nodd++;
+		report(r, "%lld %s: stored as sent, implausible: %s",
+		    (long long)a->id, cs->name, page.recs[0].odd);
+	}
 	(void)snprintf(ss.last_success, sizeof(ss.last_success), "%s", now);
 	ss.last_error[0] = '\0';
 	if (whoop_syncstate_put(w, a->id, cs->name, &ss) == -1 ||
@@ -295,31 +335,302 @@ fail:
 	return -1;
 }
 
+/* Is s in k? */
+static int
+keys_has(const struct keys *k, const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < k->n; i++)
+		if (strcmp(k->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The most pages one pass over [from, end) may take: 8 a day (200
+ * records of one type a day, far above what a person records) plus 16,
+ * and never more than WHOOP's 10,000 requests a day.  A pass beyond it
+ * is a server that does not end its pages.
+ */
+static long
+page_bound(const char *from, const char *end)
+{
+	int64_t	 a, b;
+	long	 days;
+
+	if (whoop_time_parse(NULL, from, &a) == -1 ||
+	    whoop_time_parse(NULL, end, &b) == -1 || b < a)
+		return MAX_PAGES;
+	days = (long)((b - a) / 86400000) + 1;
+	if (days > (MAX_PAGES - 16) / 8)
+		return MAX_PAGES;
+	return 16 + 8 * days;
+}
+
+/*
+ * Records kept in the rejects table are mapped again with this build:
+ * one that maps now is stored and leaves the table.  (Those WHOOP now
+ * sends readable leave it when stored by key, see sync_pages.)
+ */
+static int
+retry_rejects(struct run *r, struct acct *a, const struct whoop_colspec *cs)
+{
+	struct whoop_reject_row	*rows;
+	struct whoop_page	 page;
+	char			*body;
+	size_t			 n, i, len;
+	int			 change, rc = 0;
+
+	if (whoop_db_begin(w) == -1)
+		return -1;
+	if (whoop_reject_list(w, a->id, cs->coll, &rows, &n) == -1) {
+		whoop_db_rollback(w);
+		return -1;
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		len = rows[i].rawlen + 16;
+		if ((body = malloc(len)) == NULL)
+			err(WHOOP_EXIT_FAIL, NULL);
+		(void)snprintf(body, len, "{\"records\":[%s]}", rows[i].raw);
+		if (whoop_page_parse(w, cs->coll, body, strlen(body),
+		    &page) == 0 && page.nrecs == 1) {
+			if (whoop_store_upsert(w, a->id, &page.recs[0],
+			    &change) == -1 ||
+			    whoop_reject_delete(w, rows[i].id) == -1)
+				rc = -1;
+			else {
+				r->nnew += change == 1;
+				r->nupd += change == 2;
+				report(r, "%lld %s: a record kept in rejects "
+				    "is stored now", (long long)a->id,
+				    cs->name);
+			}
+		}
+		/* A text that still does not map is no error here. */
+		if (rc == 0)
+			whoop_clearerr(w);
+		whoop_page_free(&page);
+		free(body);
+	}
+	whoop_reject_rows_free(rows, n);
+	if (rc == -1 || finish_txn(r) == -1) {
+		whoop_db_rollback(w);
+		return -1;
+	}
+	return 0;
+}
+
+/* One record by key, with one refresh and one retry on a 401. */
+static int
+fetch_one(struct run *r, struct acct *a, enum whoop_coll coll,
+    const char *key, struct whoop_page *page, int *found)
+{
+	if (whoop_api_one(r->h, coll, a->cred.tok.access_token, key, page,
+	    found) == 0)
+		return 0;
+	if (whoop_errcode(w) != WHOOP_E_AUTH || a->dead)
+		return -1;
+	if (ensure_token(r, a, 1) == -1)
+		return -1;
+	return whoop_api_one(r->h, coll, a->cred.tok.access_token, key, page,
+	    found);
+}
+
+/*
+ * Before rows missing from a complete window are removed, ask WHOOP for
+ * each by its key: one it still has (its start moved out of the window,
+ * an edited sleep that moved its recovery, a page that left it out) is
+ * stored as it is now and kept; only a 404 lets it go.
+ */
+static int
+check_missing(struct run *r, struct acct *a, const struct whoop_colspec *cs,
+    const char *from, const char *end, struct keys *seen)
+{
+	struct whoop_page	 page;
+	char			**cand;
+	size_t			 n, i;
+	int			 found, change, rc = 0;
+
+	if (whoop_store_missing(w, a->id, cs->coll, from, end,
+	    (const char *const *)seen->v, seen->n, &cand, &n) == -1)
+		return -1;
+	for (i = 0; i < n && rc == 0; i++) {
+		if (fetch_one(r, a, cs->coll, cand[i], &page, &found) == -1) {
+			rc = -1;
+			break;
+		}
+		if (found) {
+			keys_add(seen, cand[i]);
+			report(r, "%lld %s %s: not in the window, but WHOOP "
+			    "still has it: kept", (long long)a->id, cs->name,
+			    cand[i]);
+		}
+		if (found && page.nrecs == 1) {
+			if (whoop_db_begin(w) == -1 ||
+			    whoop_store_upsert(w, a->id, &page.recs[0],
+			    &change) == -1 || finish_txn(r) == -1) {
+				whoop_db_rollback(w);
+				rc = -1;
+			} else {
+				r->nnew += change == 1;
+				r->nupd += change == 2;
+			}
+		}
+		whoop_page_free(&page);
+	}
+	whoop_store_keys_free(cand, n);
+	return rc;
+}
+
+/*
+ * Store one page's records and rejects, and move the cursor and the
+ * high-water mark by the records inside the window asked, [from, end):
+ * a record outside it (a clock fault, a server that ignores the window)
+ * is stored but moves nothing.  In the caller's transaction.
+ *
+ * A reject is kept with the window later passes fetch again: from its
+ * own start when that could be read, else from the start of the next
+ * older record of the pass (WHOOP sends newest first, so the reject
+ * lies above it; pending holds those still waiting for one), else from
+ * the start asked.
+ */
+static int
+store_page(struct run *r, struct acct *a, const struct whoop_colspec *cs,
+    struct whoop_page *page, const char *start, const char *from,
+    const char *end, const char *now, struct whoop_syncstate *ss,
+    struct keys *seen, struct keys *pending, char *last, size_t lastsz)
+{
+	struct whoop_record	*rec;
+	struct whoop_reject	*rj;
+	char			 k[64], t[WHOOP_TIMESTR_LEN], esc[256];
+	size_t			 ir = 0, ij = 0, i;
+	int			 change;
+
+	while (ir < page->nrecs || ij < page->nrejected) {
+		if (ij < page->nrejected && (ir == page->nrecs ||
+		    page->rejects[ij].pos < page->recs[ir].pos)) {
+			rj = &page->rejects[ij++];
+			if (whoop_reject_put(w, a->id, cs->coll, rj,
+			    rj->start[0] ? rj->start : start,
+			    last[0] ? last : end, now) == -1)
+				return -1;
+			if (rj->start[0] == '\0')
+				keys_add(pending, rj->raw);
+			r->nrej++;
+			whoop_escape(esc, sizeof(esc), rj->reason,
+			    strlen(rj->reason));
+			report(r, "%lld %s: kept in rejects, cannot be stored: "
+			    "%s", (long long)a->id, cs->name, esc);
+			continue;
+		}
+		rec = &page->recs[ir++];
+		if (whoop_store_upsert(w, a->id, rec, &change) == -1)
+			return -1;
+		r->nnew += change == 1;
+		r->nupd += change == 2;
+		rec_key(cs, rec, k, sizeof(k));
+		keys_add(seen, k);
+		if (whoop_reject_forget(w, a->id, cs->coll, k, NULL) == -1)
+			return -1;
+		if (rec->odd != NULL) {
+			r->nodd++;
+			report(r, "%lld %s %s: stored as sent, implausible: %s",
+			    (long long)a->id, cs->name, k, rec->odd);
+		}
+		if (rec_time(a->id, cs, rec, t, sizeof(t)) != 0 ||
+		    t[0] == '\0' || strcmp(t, from) < 0 ||
+		    strcmp(t, end) >= 0)
+			continue;
+		if (ss->cursor[0] == '\0' || strcmp(t, ss->cursor) < 0)
+			(void)snprintf(ss->cursor, sizeof(ss->cursor), "%s", t);
+		if (strcmp(t, ss->high_water) > 0)
+			(void)snprintf(ss->high_water, sizeof(ss->high_water),
+			    "%s", t);
+		for (i = 0; i < pending->n; i++)
+			if (whoop_reject_narrow(w, a->id, cs->coll,
+			    pending->v[i], t) == -1)
+				return -1;
+		keys_free(pending);
+		(void)snprintf(last, lastsz, "%s", t);
+	}
+	return 0;
+}
+
+/*
+ * Where an incremental pass starts: the high-water mark (never later
+ * than now) less the re-score window, and never after the window a
+ * record kept in rejects came in, so that it is fetched again.  "" is
+ * the beginning.
+ */
+static int
+pass_start(struct run *r, struct acct *a, const struct whoop_colspec *cs,
+    struct whoop_syncstate *ss, const char *now)
+{
+	char	 oldest[WHOOP_TIMESTR_LEN];
+	int64_t	 hw;
+	int	 found;
+
+	if (r->full)
+		ss->pass_start[0] = '\0';
+	else if (r->since != NULL)
+		(void)snprintf(ss->pass_start, sizeof(ss->pass_start), "%s",
+		    r->since);
+	else if (ss->high_water[0] != '\0' &&
+	    whoop_time_parse(NULL, ss->high_water, &hw) == 0) {
+		/* A mark past now (an older build, a clock fault): now. */
+		if (strcmp(ss->high_water, now) > 0) {
+			(void)snprintf(ss->high_water, sizeof(ss->high_water),
+			    "%s", now);
+			(void)whoop_time_parse(NULL, now, &hw);
+		}
+		hw -= (int64_t)r->rescore_days * 86400000;
+		if (whoop_time_format(hw < 0 ? 0 : hw, ss->pass_start,
+		    sizeof(ss->pass_start)) == -1)
+			ss->pass_start[0] = '\0';
+	} else
+		ss->pass_start[0] = '\0';
+	if (r->since != NULL)
+		return 0;
+	if (whoop_reject_oldest(w, a->id, cs->coll, &found, oldest,
+	    sizeof(oldest)) == -1)
+		return -1;
+	if (found && (oldest[0] == '\0' ||
+	    strcmp(oldest, ss->pass_start) < 0))
+		(void)snprintf(ss->pass_start, sizeof(ss->pass_start), "%s",
+		    oldest);
+	return 0;
+}
+
 /*
  * A paginated collection.  A pass is the window [pass_start, pass_end):
  * from the high-water mark less the re-score window to now.  Each page is
  * committed with the cursor.  Rows the API no longer returns are removed
  * only when the whole window was fetched in this run, without a rejected
- * record, and returned something.
+ * record, and returned something.  A next_token seen before in the pass,
+ * or more pages than page_bound, ends the collection (WHOOP_E_PROTO).
  */
 static int
 sync_pages(struct run *r, struct acct *a, const struct whoop_colspec *cs)
 {
 	struct whoop_syncstate	 ss;
 	struct whoop_page	 page;
-	struct keys		 seen;
+	struct keys		 seen, tokens, pending;
 	char			 now[WHOOP_TIMESTR_LEN], from[WHOOP_TIMESTR_LEN];
-	char			 end[WHOOP_TIMESTR_LEN], t[WHOOP_TIMESTR_LEN];
-	char			 k[64], reject[256] = "", *token = NULL;
+	char			 end[WHOOP_TIMESTR_LEN], reject[256] = "";
+	char			 last[WHOOP_TIMESTR_LEN] = "";
+	char			*token = NULL;
 	const char		*start;
-	long			 recs = 0;
-	int64_t			 hw;
-	int			 pages = 0, resumed = 0, change, removed = 0;
-	size_t			 i;
+	long			 recs = 0, bound, nrej;
+	int			 pages = 0, resumed = 0, removed = 0, swept = 0;
 
 	memset(&seen, 0, sizeof(seen));
+	memset(&tokens, 0, sizeof(tokens));
+	memset(&pending, 0, sizeof(pending));
+	memset(&page, 0, sizeof(page));
 	(void)whoop_time_format(whoop_time_now_ms(), now, sizeof(now));
-	if (whoop_syncstate_get(w, a->id, cs->name, &ss) == -1)
+	if (retry_rejects(r, a, cs) == -1 ||
+	    whoop_syncstate_get(w, a->id, cs->name, &ss) == -1)
 		return -1;
 
 	if (ss.pass_end[0] != '\0' && !r->full && r->since == NULL) {
@@ -328,61 +639,33 @@ sync_pages(struct run *r, struct acct *a, const struct whoop_colspec *cs)
 		(void)snprintf(end, sizeof(end), "%s", ss.cursor[0] ?
 		    ss.cursor : ss.pass_end);
 	} else {
-		if (r->full)
-			ss.pass_start[0] = '\0';
-		else if (r->since != NULL)
-			(void)snprintf(ss.pass_start, sizeof(ss.pass_start),
-			    "%s", r->since);
-		else if (ss.high_water[0] != '\0' &&
-		    whoop_time_parse(NULL, ss.high_water, &hw) == 0) {
-			hw -= (int64_t)r->rescore_days * 86400000;
-			if (whoop_time_format(hw < 0 ? 0 : hw, ss.pass_start,
-			    sizeof(ss.pass_start)) == -1)
-				ss.pass_start[0] = '\0';
-		} else
-			ss.pass_start[0] = '\0';
+		if (pass_start(r, a, cs, &ss, now) == -1)
+			return -1;
 		(void)snprintf(ss.pass_end, sizeof(ss.pass_end), "%s", now);
 		ss.cursor[0] = '\0';
 		(void)snprintf(end, sizeof(end), "%s", now);
 	}
 	start = ss.pass_start[0] ? ss.pass_start : NULL;
 	(void)snprintf(from, sizeof(from), "%s", start ? start : EPOCH);
+	bound = page_bound(from, end);
 
 	for (;;) {
-		if (fetch(r, a, cs->coll, start, end, token, &page) == -1) {
-			free(token);
-			keys_free(&seen);
-			return -1;
-		}
+		if (fetch(r, a, cs->coll, start, end, token, &page) == -1)
+			goto fail2;
 		pages++;
 		if (page.nrejected && reject[0] == '\0')
 			(void)snprintf(reject, sizeof(reject), "%s",
 			    page.reject_msg);
-		if (whoop_db_begin(w) == -1)
+		if (whoop_db_begin(w) == -1 ||
+		    store_page(r, a, cs, &page, start, from, end, now, &ss,
+		    &seen, &pending, last, sizeof(last)) == -1)
 			goto fail;
-		for (i = 0; i < page.nrecs; i++) {
-			if (whoop_store_upsert(w, a->id, &page.recs[i],
-			    &change) == -1)
-				goto fail;
-			r->nnew += change == 1;
-			r->nupd += change == 2;
-			rec_key(cs, &page.recs[i], k, sizeof(k));
-			keys_add(&seen, k);
-			if (rec_time(a->id, cs, &page.recs[i], t,
-			    sizeof(t)) == 0 && t[0] != '\0') {
-				if (ss.cursor[0] == '\0' ||
-				    strcmp(t, ss.cursor) < 0)
-					(void)snprintf(ss.cursor,
-					    sizeof(ss.cursor), "%s", t);
-				if (strcmp(t, ss.high_water) > 0)
-					(void)snprintf(ss.high_water,
-					    sizeof(ss.high_water), "%s", t);
-			}
-		}
 		recs += (long)page.nrecs;
 		if (whoop_syncstate_put(w, a->id, cs->name, &ss) == -1 ||
 		    finish_txn(r) == -1)
 			goto fail;
+		if (token != NULL)
+			keys_add(&tokens, token);
 		free(token);
 		token = NULL;
 		if (page.next_token != NULL &&
@@ -392,15 +675,46 @@ sync_pages(struct run *r, struct acct *a, const struct whoop_colspec *cs)
 		progress(r, cs, a->id, pages, recs, 0);
 		if (token == NULL)
 			break;
+		if (keys_has(&tokens, token)) {
+			whoop_seterr(w, WHOOP_E_PROTO, "WHOOP sent a "
+			    "next_token already given in this pass (after "
+			    "page %d): %s not finished", pages, cs->name);
+			goto fail2;
+		}
+		if (pages >= bound) {
+			whoop_seterr(w, WHOOP_E_PROTO, "WHOOP sent more than "
+			    "%ld pages for this window (the bound for its "
+			    "length): %s not finished", bound, cs->name);
+			goto fail2;
+		}
 	}
 
 	/* The pass is complete. */
+	if (!resumed && reject[0] == '\0' && seen.n > 0 &&
+	    check_missing(r, a, cs, from, ss.pass_end, &seen) == -1)
+		goto fail2;
 	if (whoop_db_begin(w) == -1)
 		goto fail2;
 	if (!resumed && reject[0] == '\0' && seen.n > 0 &&
 	    whoop_store_delete_missing(w, a->id, cs->coll, from, ss.pass_end,
 	    (const char *const *)seen.v, seen.n, &removed) == -1)
 		goto fail2;
+	if (!resumed && whoop_reject_sweep(w, a->id, cs->coll, start, now,
+	    &swept) == -1)
+		goto fail2;
+	if (whoop_reject_count(w, a->id, cs->coll, &nrej) == -1)
+		goto fail2;
+	if (nrej > 0 && reject[0] == '\0')
+		(void)snprintf(reject, sizeof(reject), "a record WHOOP sent "
+		    "earlier still cannot be stored");
+	if (nrej > 0) {
+		char	 msg[sizeof(reject)];
+
+		(void)snprintf(msg, sizeof(msg), "%ld record%s kept in "
+		    "rejects, not stored: %s", nrej, nrej == 1 ? "" : "s",
+		    reject);
+		(void)snprintf(reject, sizeof(reject), "%s", msg);
+	}
 	r->nrem += removed;
 	ss.pass_start[0] = ss.pass_end[0] = ss.cursor[0] = '\0';
 	(void)snprintf(ss.last_success, sizeof(ss.last_success), "%s", now);
@@ -409,7 +723,13 @@ sync_pages(struct run *r, struct acct *a, const struct whoop_colspec *cs)
 	    finish_txn(r) == -1)
 		goto fail2;
 	keys_free(&seen);
+	keys_free(&tokens);
+	keys_free(&pending);
 	progress(r, cs, a->id, pages, recs, 1);
+	if (swept > 0)
+		report(r, "%lld %s: %d rejected record%s no longer sent by "
+		    "WHOOP", (long long)a->id, cs->name, swept,
+		    swept == 1 ? "" : "s");
 	if (reject[0] != '\0')
 		return whoop_seterr(w, WHOOP_E_PROTO, "%s", reject);
 	return 0;
@@ -419,6 +739,8 @@ fail2:
 	whoop_db_rollback(w);
 	free(token);
 	keys_free(&seen);
+	keys_free(&tokens);
+	keys_free(&pending);
 	return -1;
 }
 
@@ -429,6 +751,7 @@ sync_account(struct run *r, int64_t id)
 	struct timespec	 t0, t1;
 	long		 req0 = whoop_http_requests(r->h);
 	long		 n0 = r->nnew, u0 = r->nupd, m0 = r->nrem;
+	long		 o0 = r->nodd, j0 = r->nrej;
 	char		 detail[512], failed[128] = "";
 	size_t		 i;
 	int		 rc;
@@ -472,11 +795,12 @@ sync_account(struct run *r, int64_t id)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	(void)snprintf(detail, sizeof(detail), "new=%ld updated=%ld "
-	    "removed=%ld requests=%ld seconds=%.1f%s%s", r->nnew - n0,
+	    "removed=%ld requests=%ld seconds=%.1f implausible=%ld "
+	    "rejected=%ld%s%s", r->nnew - n0,
 	    r->nupd - u0, r->nrem - m0, whoop_http_requests(r->h) - req0,
 	    (double)(t1.tv_sec - t0.tv_sec) +
-	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-	    failed[0] ? " failed=" : "", failed);
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, r->nodd - o0,
+	    r->nrej - j0, failed[0] ? " failed=" : "", failed);
 	if (r->verbose)
 		fprintf(stderr, "%lld: %s\n", (long long)id, detail);
 	if (r->dry)
@@ -510,6 +834,40 @@ parse_types(struct run *r, const char *arg)
 	}
 	free(s);
 	return 0;
+}
+
+/*
+ * Records of an account that need a look: kept in rejects (not stored:
+ * a failure until they are) and stored with implausible values (stored
+ * as sent: reported, not a failure).  Returns 1 when one is a failure.
+ */
+static int
+health_records(int64_t account)
+{
+	long	 n, odd = 0;
+	size_t	 j;
+
+	if (whoop_reject_count(w, account, WHOOP_C_COUNT, &n) == -1) {
+		printf("fail\t%lld\trejects\t%s\n", (long long)account,
+		    whoop_errmsg(w));
+		return 1;
+	}
+	if (n > 0)
+		printf("fail\t%lld\trejects\t%ld record%s WHOOP sent not "
+		    "stored (kept in the rejects table)\n", (long long)account,
+		    n, n == 1 ? "" : "s");
+	for (j = 0; j < NORDER; j++) {
+		long	 k;
+
+		if (whoop_store_count_implausible(w, account, order[j],
+		    &k) == 0)
+			odd += k;
+	}
+	if (odd > 0)
+		printf("ok\t%lld\timplausible\t%ld record%s stored as sent "
+		    "with a value outside its plausible range\n",
+		    (long long)account, odd, odd == 1 ? "" : "s");
+	return n > 0;
 }
 
 /*
@@ -579,6 +937,7 @@ health(const struct whoop_paths *p, const struct whoop_config *c)
 			    ss.last_error[0] ? "\t" : "", ss.last_error);
 			bad |= !ok;
 		}
+		bad |= health_records(ai[i].account);
 	}
 	free(ai);
 	return bad ? WHOOP_EXIT_FAIL : WHOOP_EXIT_OK;

@@ -10,8 +10,14 @@
  * and synced_at (the store sets them), raw (the record's text) and the
  * body_measurement row id; t/unit/test-store.c checks that the two agree.
  *
- * "Required" means present and not null.  Nothing under "score" is
+ * "Required" means WHOOP's spec requires it.  Nothing under "score" is
  * required: score may be absent or null even when score_state is SCORED.
+ * NN marks a NOT NULL column: a record without a readable value there
+ * cannot be stored in its table (it is kept as a reject instead).
+ *
+ * The ranges are not WHOOP's (its spec states none but strain 0..21 and
+ * percentages): they say what is plausible, and a value outside them is
+ * stored as sent and reported, never a reason to leave a record out.
  */
 #include <float.h>
 #include <string.h>
@@ -25,71 +31,74 @@
 #define ID		GE(1)
 #define HR		0, 300		/* heart rate, beats per minute */
 #define PCT		0, 100
+#define NN		1		/* the column is NOT NULL */
 
 static const struct whoop_field profile_f[] = {
-	{ "user_id",		"user_id",	WHOOP_F_INT,	1, ID },
-	{ "email",		"email",	WHOOP_F_TEXT,	1, ANY },
-	{ "first_name",		"first_name",	WHOOP_F_TEXT,	1, ANY },
-	{ "last_name",		"last_name",	WHOOP_F_TEXT,	1, ANY },
+	{ "user_id",		"user_id",	WHOOP_F_INT,	1, ID, NN },
+	{ "email",		"email",	WHOOP_F_TEXT,	1, ANY, 0 },
+	{ "first_name",		"first_name",	WHOOP_F_TEXT,	1, ANY, 0 },
+	{ "last_name",		"last_name",	WHOOP_F_TEXT,	1, ANY, 0 },
 };
 
 static const struct whoop_field body_f[] = {
-	{ "height_meter",	"height_meter",	WHOOP_F_REAL,	1, 0, 5 },
-	{ "weight_kilogram",	"weight_kilogram", WHOOP_F_REAL, 1, 0, 1000 },
-	{ "max_heart_rate",	"max_heart_rate", WHOOP_F_INT,	1, HR },
+	{ "height_meter",	"height_meter",	WHOOP_F_REAL,	1, 0, 5, 0 },
+	{ "weight_kilogram",	"weight_kilogram", WHOOP_F_REAL, 1, 0, 1000, 0 },
+	{ "max_heart_rate",	"max_heart_rate", WHOOP_F_INT,	1, HR, 0 },
 };
 
 static const struct whoop_field cycle_f[] = {
-	{ "id",			"id",		WHOOP_F_INT,	1, ID },
-	{ "user_id",		"user_id",	WHOOP_F_INT,	1, ID },
-	{ "created_at",		"created_at",	WHOOP_F_TIME,	1, ANY },
-	{ "updated_at",		"updated_at",	WHOOP_F_TIME,	1, ANY },
-	{ "start",		"start",	WHOOP_F_TIME,	1, ANY },
+	{ "id",			"id",		WHOOP_F_INT,	1, ID, NN },
+	{ "user_id",		"user_id",	WHOOP_F_INT,	1, ID, NN },
+	{ "created_at",		"created_at",	WHOOP_F_TIME,	1, ANY, NN },
+	{ "updated_at",		"updated_at",	WHOOP_F_TIME,	1, ANY, NN },
+	{ "start",		"start",	WHOOP_F_TIME,	1, ANY, NN },
 	/* Absent or null: the current cycle. */
-	{ "end",		"end",		WHOOP_F_TIME,	0, ANY },
-	{ "timezone_offset",	"timezone_offset", WHOOP_F_TZ,	1, ANY },
-	{ "score_state",	"score_state",	WHOOP_F_STATE,	1, ANY },
-	{ "strain",		"score.strain",	WHOOP_F_REAL,	0, 0, 21 },
-	{ "kilojoule",		"score.kilojoule", WHOOP_F_REAL, 0, GE(0) },
+	{ "end",		"end",		WHOOP_F_TIME,	0, ANY, 0 },
+	{ "timezone_offset",	"timezone_offset", WHOOP_F_TZ,	1, ANY, NN },
+	{ "score_state",	"score_state",	WHOOP_F_STATE,	1, ANY, NN },
+	{ "strain",		"score.strain",	WHOOP_F_REAL,	0, 0, 21, 0 },
+	{ "kilojoule",		"score.kilojoule", WHOOP_F_REAL, 0, GE(0), 0 },
 	{ "average_heart_rate",	"score.average_heart_rate",
-	    WHOOP_F_INT, 0, HR },
-	{ "max_heart_rate",	"score.max_heart_rate", WHOOP_F_INT, 0, HR },
+	    WHOOP_F_INT, 0, HR, 0 },
+	{ "max_heart_rate",	"score.max_heart_rate", WHOOP_F_INT, 0, HR, 0 },
 };
 
 static const struct whoop_field recovery_f[] = {
-	{ "cycle_id",		"cycle_id",	WHOOP_F_INT,	1, ID },
-	{ "sleep_id",		"sleep_id",	WHOOP_F_UUID,	1, ANY },
-	{ "user_id",		"user_id",	WHOOP_F_INT,	1, ID },
-	{ "created_at",		"created_at",	WHOOP_F_TIME,	1, ANY },
-	{ "updated_at",		"updated_at",	WHOOP_F_TIME,	1, ANY },
-	{ "score_state",	"score_state",	WHOOP_F_STATE,	1, ANY },
+	{ "cycle_id",		"cycle_id",	WHOOP_F_INT,	1, ID, NN },
+	{ "sleep_id",		"sleep_id",	WHOOP_F_UUID,	1, ANY, 0 },
+	{ "user_id",		"user_id",	WHOOP_F_INT,	1, ID, NN },
+	{ "created_at",		"created_at",	WHOOP_F_TIME,	1, ANY, NN },
+	{ "updated_at",		"updated_at",	WHOOP_F_TIME,	1, ANY, NN },
+	{ "score_state",	"score_state",	WHOOP_F_STATE,	1, ANY, NN },
 	{ "user_calibrating",	"score.user_calibrating",
-	    WHOOP_F_BOOL, 0, ANY },
-	{ "recovery_score",	"score.recovery_score", WHOOP_F_REAL, 0, PCT },
+	    WHOOP_F_BOOL, 0, ANY, 0 },
+	{ "recovery_score",	"score.recovery_score", WHOOP_F_REAL, 0, PCT, 0 },
 	{ "resting_heart_rate",	"score.resting_heart_rate",
-	    WHOOP_F_REAL, 0, HR },
+	    WHOOP_F_REAL, 0, HR, 0 },
 	{ "hrv_rmssd_milli",	"score.hrv_rmssd_milli",
-	    WHOOP_F_REAL, 0, GE(0) },
-	{ "spo2_percentage",	"score.spo2_percentage", WHOOP_F_REAL, 0, PCT },
+	    WHOOP_F_REAL, 0, GE(0), 0 },
+	{ "spo2_percentage",	"score.spo2_percentage", WHOOP_F_REAL, 0, PCT, 0 },
 	/* Wide on purpose: a sensor's odd reading is still a reading. */
 	{ "skin_temp_celsius",	"score.skin_temp_celsius",
-	    WHOOP_F_REAL, 0, -50, 100 },
+	    WHOOP_F_REAL, 0, -50, 100, 0 },
 };
 
-#define STAGE(f)	{ f, "score.stage_summary." f, WHOOP_F_INT, 0, GE(0) }
-#define NEED(f)		{ f, "score.sleep_needed." f, WHOOP_F_INT, 0, GE(0) }
+#define STAGE(f)	\
+	{ f, "score.stage_summary." f, WHOOP_F_INT, 0, GE(0), 0 }
+#define NEED(f)		\
+	{ f, "score.sleep_needed." f, WHOOP_F_INT, 0, GE(0), 0 }
 
 static const struct whoop_field sleep_f[] = {
-	{ "id",			"id",		WHOOP_F_UUID,	1, ANY },
-	{ "cycle_id",		"cycle_id",	WHOOP_F_INT,	1, ID },
-	{ "user_id",		"user_id",	WHOOP_F_INT,	1, ID },
-	{ "created_at",		"created_at",	WHOOP_F_TIME,	1, ANY },
-	{ "updated_at",		"updated_at",	WHOOP_F_TIME,	1, ANY },
-	{ "start",		"start",	WHOOP_F_TIME,	1, ANY },
-	{ "end",		"end",		WHOOP_F_TIME,	1, ANY },
-	{ "timezone_offset",	"timezone_offset", WHOOP_F_TZ,	1, ANY },
-	{ "nap",		"nap",		WHOOP_F_BOOL,	1, ANY },
-	{ "score_state",	"score_state",	WHOOP_F_STATE,	1, ANY },
+	{ "id",			"id",		WHOOP_F_UUID,	1, ANY, NN },
+	{ "cycle_id",		"cycle_id",	WHOOP_F_INT,	1, ID, 0 },
+	{ "user_id",		"user_id",	WHOOP_F_INT,	1, ID, NN },
+	{ "created_at",		"created_at",	WHOOP_F_TIME,	1, ANY, NN },
+	{ "updated_at",		"updated_at",	WHOOP_F_TIME,	1, ANY, NN },
+	{ "start",		"start",	WHOOP_F_TIME,	1, ANY, NN },
+	{ "end",		"end",		WHOOP_F_TIME,	1, ANY, NN },
+	{ "timezone_offset",	"timezone_offset", WHOOP_F_TZ,	1, ANY, NN },
+	{ "nap",		"nap",		WHOOP_F_BOOL,	1, ANY, NN },
+	{ "score_state",	"score_state",	WHOOP_F_STATE,	1, ANY, NN },
 	STAGE("total_in_bed_time_milli"),
 	STAGE("total_awake_time_milli"),
 	STAGE("total_no_data_time_milli"),
@@ -104,49 +113,50 @@ static const struct whoop_field sleep_f[] = {
 	/* A recent nap lowers the need: WHOOP sends it as zero or less. */
 	{ "need_from_recent_nap_milli",
 	    "score.sleep_needed.need_from_recent_nap_milli",
-	    WHOOP_F_INT, 0, LE(0) },
+	    WHOOP_F_INT, 0, LE(0), 0 },
 	{ "respiratory_rate",	"score.respiratory_rate",
-	    WHOOP_F_REAL, 0, 0, 100 },
+	    WHOOP_F_REAL, 0, 0, 100, 0 },
 	{ "sleep_performance_percentage",
-	    "score.sleep_performance_percentage", WHOOP_F_REAL, 0, PCT },
+	    "score.sleep_performance_percentage", WHOOP_F_REAL, 0, PCT, 0 },
 	{ "sleep_consistency_percentage",
-	    "score.sleep_consistency_percentage", WHOOP_F_REAL, 0, PCT },
+	    "score.sleep_consistency_percentage", WHOOP_F_REAL, 0, PCT, 0 },
 	{ "sleep_efficiency_percentage",
-	    "score.sleep_efficiency_percentage", WHOOP_F_REAL, 0, PCT },
+	    "score.sleep_efficiency_percentage", WHOOP_F_REAL, 0, PCT, 0 },
 };
 
-#define ZONE(f)		{ f, "score.zone_durations." f, WHOOP_F_INT, 0, GE(0) }
+#define ZONE(f)		\
+	{ f, "score.zone_durations." f, WHOOP_F_INT, 0, GE(0), 0 }
 
 static const struct whoop_field workout_f[] = {
-	{ "id",			"id",		WHOOP_F_UUID,	1, ANY },
-	{ "user_id",		"user_id",	WHOOP_F_INT,	1, ID },
-	{ "created_at",		"created_at",	WHOOP_F_TIME,	1, ANY },
-	{ "updated_at",		"updated_at",	WHOOP_F_TIME,	1, ANY },
-	{ "start",		"start",	WHOOP_F_TIME,	1, ANY },
-	{ "end",		"end",		WHOOP_F_TIME,	1, ANY },
-	{ "timezone_offset",	"timezone_offset", WHOOP_F_TZ,	1, ANY },
-	{ "sport_name",		"sport_name",	WHOOP_F_TEXT,	1, ANY },
+	{ "id",			"id",		WHOOP_F_UUID,	1, ANY, NN },
+	{ "user_id",		"user_id",	WHOOP_F_INT,	1, ID, NN },
+	{ "created_at",		"created_at",	WHOOP_F_TIME,	1, ANY, NN },
+	{ "updated_at",		"updated_at",	WHOOP_F_TIME,	1, ANY, NN },
+	{ "start",		"start",	WHOOP_F_TIME,	1, ANY, NN },
+	{ "end",		"end",		WHOOP_F_TIME,	1, ANY, NN },
+	{ "timezone_offset",	"timezone_offset", WHOOP_F_TZ,	1, ANY, NN },
+	{ "sport_name",		"sport_name",	WHOOP_F_TEXT,	1, ANY, 0 },
 	/* Deprecated but still sent; -1 for a generic "activity". */
-	{ "sport_id",		"sport_id",	WHOOP_F_INT,	0, GE(-1) },
-	{ "score_state",	"score_state",	WHOOP_F_STATE,	1, ANY },
-	{ "strain",		"score.strain",	WHOOP_F_REAL,	0, 0, 21 },
+	{ "sport_id",		"sport_id",	WHOOP_F_INT,	0, GE(-1), 0 },
+	{ "score_state",	"score_state",	WHOOP_F_STATE,	1, ANY, NN },
+	{ "strain",		"score.strain",	WHOOP_F_REAL,	0, 0, 21, 0 },
 	{ "average_heart_rate",	"score.average_heart_rate",
-	    WHOOP_F_INT, 0, HR },
-	{ "max_heart_rate",	"score.max_heart_rate", WHOOP_F_INT, 0, HR },
-	{ "kilojoule",		"score.kilojoule", WHOOP_F_REAL, 0, GE(0) },
+	    WHOOP_F_INT, 0, HR, 0 },
+	{ "max_heart_rate",	"score.max_heart_rate", WHOOP_F_INT, 0, HR, 0 },
+	{ "kilojoule",		"score.kilojoule", WHOOP_F_REAL, 0, GE(0), 0 },
 	/*
 	 * The spec says a percentage (0-100) and WHOOP sends a fraction
 	 * (0-1): both fit, and the value is stored as sent.
 	 */
 	{ "percent_recorded",	"score.percent_recorded",
-	    WHOOP_F_REAL, 0, PCT },
+	    WHOOP_F_REAL, 0, PCT, 0 },
 	{ "distance_meter",	"score.distance_meter",
-	    WHOOP_F_REAL, 0, GE(0) },
+	    WHOOP_F_REAL, 0, GE(0), 0 },
 	{ "altitude_gain_meter", "score.altitude_gain_meter",
-	    WHOOP_F_REAL, 0, GE(0) },
+	    WHOOP_F_REAL, 0, GE(0), 0 },
 	/* A net change: negative when the workout ends lower. */
 	{ "altitude_change_meter", "score.altitude_change_meter",
-	    WHOOP_F_REAL, 0, ANY },
+	    WHOOP_F_REAL, 0, ANY, 0 },
 	ZONE("zone_zero_milli"),
 	ZONE("zone_one_milli"),
 	ZONE("zone_two_milli"),

@@ -23,6 +23,7 @@ static const struct {
 	    "DELETE FROM body_measurement WHERE account_id = ?1" },
 	{ "profile", "DELETE FROM profile WHERE account_id = ?1" },
 	{ "sync_state", "DELETE FROM sync_state WHERE account_id = ?1" },
+	{ "rejects", "DELETE FROM rejects WHERE account_id = ?1" },
 };
 #define NPURGES	(sizeof(purges) / sizeof(purges[0]))
 

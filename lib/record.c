@@ -6,10 +6,18 @@
  * tree the colspec tables are mapped from.
  *
  * A page that fails as a whole (not JSON, no records array, the two
- * parses disagreeing) returns -1 and nothing.  A record that fails (a
- * required field missing, a wrong type, a value out of range) is left
- * out and counted, and the first such failure is kept as a message, so
- * that one odd record does not stop a sync.
+ * parses disagreeing) returns -1 and nothing.  Otherwise every record
+ * WHOOP sent comes back, in one of two lists:
+ *
+ *  - recs: it can be stored.  Its key, its start and every value its
+ *    table cannot be without (NOT NULL) are readable.  An optional value
+ *    that is not (a wrong type) is NULL, and a value outside its
+ *    plausible range, an unknown score state or time zone is kept as
+ *    sent; each is noted in rec->odd, none is a reason to leave the
+ *    record out.
+ *  - rejects: it cannot be stored (no readable key or start, a required
+ *    value missing); its text, its key when readable and the reason are
+ *    kept so the caller can keep them too.
  */
 #include <float.h>
 #include <math.h>
@@ -494,14 +502,15 @@ set_text(struct whoop_value *v, const char *s)
 }
 
 /*
- * Map one field of obj into v.  Returns 0, 1 when the record must be
- * rejected (where and why say which field and what is wrong), -1 when
- * memory ran out.
+ * Map one field of obj into v.  Returns 0 when v holds the value (odd
+ * non-empty: it is implausible, and why says how), 1 when the value
+ * cannot be read (where and why say which field and what is wrong; v is
+ * NULL), -1 when memory ran out.
  */
 static int
 map_field(const struct whoop_field *f, const cJSON *obj,
     struct whoop_value *v, char *where, size_t wheresz, char *why,
-    size_t whysz)
+    size_t whysz, int *odd)
 {
 	const cJSON	*j;
 	const char	*s;
@@ -513,6 +522,7 @@ map_field(const struct whoop_field *f, const cJSON *obj,
 
 	memset(v, 0, sizeof(*v));
 	v->type = WHOOP_V_NULL;
+	*odd = 0;
 	(void)snprintf(where, wheresz, "%s", f->path);
 	if (lookup(obj, f->path, &j, where, wheresz, why, whysz))
 		return 1;
@@ -558,9 +568,9 @@ map_field(const struct whoop_field *f, const cJSON *obj,
 		}
 		if (!in_range(f, d)) {
 			range_text(f, rng, sizeof(rng));
-			(void)snprintf(why, whysz, "%s out of range %s",
-			    numtext(d, num, sizeof(num)), rng);
-			return 1;
+			(void)snprintf(why, whysz, "%s outside the plausible "
+			    "range %s", numtext(d, num, sizeof(num)), rng);
+			*odd = 1;
 		}
 		if (f->type == WHOOP_F_INT) {
 			v->type = WHOOP_V_INT;
@@ -607,7 +617,7 @@ map_field(const struct whoop_field *f, const cJSON *obj,
 		if (whoop_tzoffset_parse(NULL, s, &tz) == -1) {
 			(void)snprintf(why, whysz,
 			    "invalid time zone offset \"%s\"", esc);
-			return 1;
+			*odd = 1;
 		}
 		break;
 	case WHOOP_F_UUID:
@@ -627,7 +637,7 @@ map_field(const struct whoop_field *f, const cJSON *obj,
 		    strcmp(s, "UNSCORABLE") != 0) {
 			(void)snprintf(why, whysz, "unknown score state "
 			    "\"%s\"", esc);
-			return 1;
+			*odd = 1;
 		}
 		break;
 	default:
@@ -637,24 +647,60 @@ map_field(const struct whoop_field *f, const cJSON *obj,
 	return set_text(v, s) == -1 ? -1 : 0;
 }
 
-static void
-reject(struct whoop_page *page, const char *fmt, ...)
-    WHOOP_PRINTF(2, 3);
+/*
+ * Keep a record that cannot be stored: its text, its key (may be ""),
+ * the reason.  Returns -1 only when memory ran out.
+ */
+static int
+reject(struct whoop_page *page, const char *raw, size_t rawlen,
+    const char *key, const char *fmt, ...) WHOOP_PRINTF(5, 6);
 
-static void
-reject(struct whoop_page *page, const char *fmt, ...)
+static int
+reject(struct whoop_page *page, const char *raw, size_t rawlen,
+    const char *key, const char *fmt, ...)
 {
-	va_list	 ap;
+	struct whoop_reject	*rj;
+	va_list			 ap;
 
-	if (page->nrejected++ > 0)
-		return;
+	rj = &page->rejects[page->nrejected];
+	memset(rj, 0, sizeof(*rj));
+	if ((rj->raw = malloc(rawlen + 1)) == NULL)
+		return -1;
+	memcpy(rj->raw, raw, rawlen);
+	rj->raw[rawlen] = '\0';
+	rj->rawlen = rawlen;
+	(void)snprintf(rj->key, sizeof(rj->key), "%s", key);
 	va_start(ap, fmt);
-	(void)vsnprintf(page->reject_msg, sizeof(page->reject_msg), fmt, ap);
+	(void)vsnprintf(rj->reason, sizeof(rj->reason), fmt, ap);
 	va_end(ap);
+	if (page->nrejected++ == 0)
+		(void)snprintf(page->reject_msg, sizeof(page->reject_msg),
+		    "%s", rj->reason);
+	return 0;
+}
+
+/* Append "where: why" to the record's odd text. */
+static int
+note_odd(struct whoop_record *rec, const char *where, const char *why)
+{
+	size_t	 old = rec->odd ? strlen(rec->odd) : 0, n;
+	char	*p;
+
+	rec->nodd++;
+	/* A bound on what one record can cost; the count stays exact. */
+	if (old > 1024)
+		return 0;
+	n = old + strlen(where) + strlen(why) + 5;
+	if ((p = realloc(rec->odd, n)) == NULL)
+		return -1;
+	(void)snprintf(p + old, n - old, "%s%s: %s", old ? "; " : "", where,
+	    why);
+	rec->odd = p;
+	return 0;
 }
 
 /*
- * Map one record and append it to the page, or count it as rejected.
+ * Map one record and append it to the page's records or its rejects.
  * Returns -1 only when memory ran out.
  */
 static int
@@ -663,9 +709,10 @@ map_record(const struct whoop_colspec *cs, const cJSON *obj,
 {
 	struct whoop_record	 rec;
 	const struct whoop_value *kv;
-	char			 who[80], where[128], why[160];
-	size_t			 i;
-	int			 rc = 0;
+	struct whoop_reject	*rj;
+	char			 who[80], key[64] = "", where[128], why[160];
+	size_t			 i, n, ord[64], nord;
+	int			 rc = 0, odd, must;
 
 	memset(&rec, 0, sizeof(rec));
 	rec.coll = cs->coll;
@@ -675,30 +722,52 @@ map_record(const struct whoop_colspec *cs, const cJSON *obj,
 	else
 		(void)snprintf(who, sizeof(who), "%s", cs->name);
 	if (!cJSON_IsObject(obj)) {
-		reject(page, "%s: expected an object, got %s", who,
-		    tname(obj));
+		if (reject(page, raw, rawlen, "", "%s: expected an object, "
+		    "got %s", who, tname(obj)) == -1)
+			return -1;
+		page->rejects[page->nrejected - 1].pos = idx;
 		return 0;
 	}
 	if ((rec.v = calloc(cs->nfields, sizeof(*rec.v))) == NULL)
 		return -1;
 
-	/* The key first, so that every message can name the record. */
-	if (cs->key >= 0) {
-		rc = map_field(&cs->fields[cs->key], obj, &rec.v[cs->key],
-		    where, sizeof(where), why, sizeof(why));
-		kv = &rec.v[cs->key];
-		if (rc == 0 && kv->type == WHOOP_V_INT)
-			(void)snprintf(who, sizeof(who), "%s %lld", cs->name,
-			    (long long)kv->i);
-		else if (rc == 0 && kv->type == WHOOP_V_TEXT)
-			(void)snprintf(who, sizeof(who), "%s %s", cs->name,
-			    kv->s);
-	}
-	for (i = 0; rc == 0 && i < cs->nfields; i++) {
-		if ((int)i == cs->key)
-			continue;
+	/*
+	 * The key first, so that every message can name the record, then
+	 * the start, so that a record refused for another field still says
+	 * where it belongs.
+	 */
+	nord = 0;
+	if (cs->key >= 0)
+		ord[nord++] = (size_t)cs->key;
+	if (cs->start >= 0)
+		ord[nord++] = (size_t)cs->start;
+	for (i = 0; i < cs->nfields && nord < sizeof(ord) / sizeof(ord[0]);
+	    i++)
+		if ((int)i != cs->key && (int)i != cs->start)
+			ord[nord++] = i;
+	for (n = 0; rc != -1 && n < nord; n++) {
+		i = ord[n];
 		rc = map_field(&cs->fields[i], obj, &rec.v[i], where,
-		    sizeof(where), why, sizeof(why));
+		    sizeof(where), why, sizeof(why), &odd);
+		if (rc == -1)
+			break;
+		must = (int)i == cs->key || (int)i == cs->start ||
+		    cs->fields[i].notnull;
+		if (rc == 1 && must)
+			break;
+		if (rc == 1 || odd)
+			rc = note_odd(&rec, where, why);
+		if ((int)i != cs->key)
+			continue;
+		kv = &rec.v[cs->key];
+		if (kv->type == WHOOP_V_INT)
+			(void)snprintf(key, sizeof(key), "%lld",
+			    (long long)kv->i);
+		else if (kv->type == WHOOP_V_TEXT)
+			(void)snprintf(key, sizeof(key), "%s", kv->s);
+		if (key[0] != '\0')
+			(void)snprintf(who, sizeof(who), "%s %s", cs->name,
+			    key);
 	}
 	if (rc == 0) {
 		if ((rec.raw = malloc(rawlen + 1)) == NULL)
@@ -707,14 +776,29 @@ map_record(const struct whoop_colspec *cs, const cJSON *obj,
 			memcpy(rec.raw, raw, rawlen);
 			rec.raw[rawlen] = '\0';
 			rec.rawlen = rawlen;
+			rec.pos = idx;
+			page->nodd += rec.nodd > 0;
 			page->recs[page->nrecs++] = rec;
 			return 0;
 		}
 	}
-	if (rc == 1)
-		reject(page, "%s: %s: %s", who, where, why);
+	if (rc == 1) {
+		if (reject(page, raw, rawlen, key, "%s: %s: %s", who, where,
+		    why) == -1)
+			rc = -1;
+		else {
+			rj = &page->rejects[page->nrejected - 1];
+			rj->pos = idx;
+			/* Its start, when that was read before the failure. */
+			if (cs->start >= 0 &&
+			    rec.v[cs->start].type == WHOOP_V_TEXT)
+				(void)snprintf(rj->start, sizeof(rj->start),
+				    "%s", rec.v[cs->start].s);
+			rc = 0;
+		}
+	}
 	whoop_record_free(&rec);
-	return rc == -1 ? -1 : 0;
+	return rc;
 }
 
 int
@@ -764,7 +848,9 @@ whoop_page_parse(struct whoop *w, enum whoop_coll coll, const char *body,
 	}
 
 	if (!cs->paginated) {
-		if ((page->recs = calloc(1, sizeof(*page->recs))) == NULL)
+		if ((page->recs = calloc(1, sizeof(*page->recs))) == NULL ||
+		    (page->rejects = calloc(1, sizeof(*page->rejects))) ==
+		    NULL)
 			goto nomem;
 		if (map_record(cs, root, body + s.vstart, s.vend - s.vstart,
 		    0, page) == -1)
@@ -808,7 +894,8 @@ whoop_page_parse(struct whoop *w, enum whoop_coll coll, const char *body,
 			goto nomem;
 	}
 
-	if (n > 0 && (page->recs = calloc(n, sizeof(*page->recs))) == NULL)
+	if (n > 0 && ((page->recs = calloc(n, sizeof(*page->recs))) == NULL ||
+	    (page->rejects = calloc(n, sizeof(*page->rejects))) == NULL))
 		goto nomem;
 	i = 0;
 	/*
@@ -848,6 +935,7 @@ whoop_record_free(struct whoop_record *r)
 			free(r->v[i].s);
 	free(r->v);
 	free(r->raw);
+	free(r->odd);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -861,6 +949,9 @@ whoop_page_free(struct whoop_page *page)
 	for (i = 0; i < page->nrecs; i++)
 		whoop_record_free(&page->recs[i]);
 	free(page->recs);
+	for (i = 0; i < page->nrejected && page->rejects != NULL; i++)
+		free(page->rejects[i].raw);
+	free(page->rejects);
 	free(page->next_token);
 	memset(page, 0, sizeof(*page));
 }

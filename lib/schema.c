@@ -205,9 +205,59 @@ static const char v_start_indexes[] =
 "CREATE INDEX sleep_start_all ON sleep(start);"
 "CREATE INDEX workout_start_all ON workout(start);";
 
+/*
+ * WHOOP fetches recoveries by the start of their sleep, not of their
+ * cycle: the recovery keeps that time so that "missing from the window"
+ * is decided by the key the window was fetched by.  NULL: not known (the
+ * sleep is not stored), and such a recovery is never deleted as missing.
+ */
+static const char v_recovery_sleep_start[] =
+"ALTER TABLE recovery ADD COLUMN sleep_start TEXT;"
+"UPDATE recovery SET sleep_start = (SELECT s.start FROM sleep s"
+"  WHERE s.account_id = recovery.account_id AND s.id = recovery.sleep_id);"
+"CREATE INDEX recovery_sleep_start ON recovery(account_id, sleep_start);";
+
+/*
+ * A value outside its plausible range (colspec.c) is stored as sent;
+ * implausible says which ("path: why; ..."), NULL when none.
+ */
+static const char v_implausible[] =
+"ALTER TABLE profile ADD COLUMN implausible TEXT;"
+"ALTER TABLE body_measurement ADD COLUMN implausible TEXT;"
+"ALTER TABLE cycle ADD COLUMN implausible TEXT;"
+"ALTER TABLE recovery ADD COLUMN implausible TEXT;"
+"ALTER TABLE sleep ADD COLUMN implausible TEXT;"
+"ALTER TABLE workout ADD COLUMN implausible TEXT;";
+
+/*
+ * Records WHOOP sent that cannot be stored in their table (no readable
+ * key or start, a NOT NULL value missing), kept as sent until a later
+ * run stores them or WHOOP stops sending them.  record_key is NULL when
+ * unreadable; window_start and window_end are the window asked for when
+ * it came (NULL: open), which later passes fetch again.
+ */
+static const char v_rejects[] =
+"CREATE TABLE rejects ("
+"  id INTEGER PRIMARY KEY,"
+"  account_id INTEGER NOT NULL"
+"    REFERENCES accounts(account_id) ON DELETE CASCADE,"
+"  collection TEXT NOT NULL,"
+"  record_key TEXT,"
+"  raw TEXT NOT NULL,"
+"  reason TEXT NOT NULL,"
+"  window_start TEXT,"
+"  window_end TEXT,"
+"  first_seen TEXT NOT NULL,"
+"  last_seen TEXT NOT NULL,"
+"  UNIQUE (account_id, collection, raw)"
+");";
+
 const char *const whoop_migrations[] = {
 	v1,
 	v_start_indexes,
+	v_recovery_sleep_start,
+	v_implausible,
+	v_rejects,
 };
 
 const int whoop_nmigrations =

@@ -101,9 +101,9 @@ stored_raw(struct whoop *w, const struct whoop_colspec *cs, int64_t account,
 }
 
 /*
- * INSERT of every colspec column, raw and synced_at; for keyed tables
- * and the profile, an upsert that rewrites the row only when its raw
- * JSON differs.
+ * INSERT of every colspec column, raw, synced_at and implausible; for
+ * keyed tables and the profile, an upsert that rewrites the row only
+ * when its raw JSON differs.
  */
 static void
 build_insert(struct whoop_sqlbuf *b, const struct whoop_colspec *cs)
@@ -113,8 +113,8 @@ build_insert(struct whoop_sqlbuf *b, const struct whoop_colspec *cs)
 	whoop_sqlcat(b, "INSERT INTO \"%s\" (account_id", cs->table);
 	for (i = 0; i < cs->nfields; i++)
 		whoop_sqlcat(b, ", \"%s\"", cs->fields[i].column);
-	whoop_sqlcat(b, ", raw, synced_at) VALUES (?1");
-	for (i = 0; i < cs->nfields + 2; i++)
+	whoop_sqlcat(b, ", raw, synced_at, implausible) VALUES (?1");
+	for (i = 0; i < cs->nfields + 3; i++)
 		whoop_sqlcat(b, ", ?%zu", i + 2);
 	whoop_sqlcat(b, ")");
 	if (cs->coll == WHOOP_C_BODY)
@@ -126,8 +126,52 @@ build_insert(struct whoop_sqlbuf *b, const struct whoop_colspec *cs)
 	for (i = 0; i < cs->nfields; i++)
 		whoop_sqlcat(b, " \"%s\" = excluded.\"%s\",", cs->fields[i].column,
 		    cs->fields[i].column);
-	whoop_sqlcat(b, " raw = excluded.raw, synced_at = excluded.synced_at"
+	whoop_sqlcat(b, " raw = excluded.raw, synced_at = excluded.synced_at,"
+	    " implausible = excluded.implausible"
 	    " WHERE \"%s\".raw IS NOT excluded.raw", cs->table);
+}
+
+/*
+ * Keep recovery.sleep_start, the time WHOOP orders and windows a
+ * recovery by, equal to its sleep's start: after a recovery is stored
+ * (from its sleep's row; kept when the sleep is not stored) and after a
+ * sleep is stored (into the recoveries that name it).  Run whether or
+ * not the record's own text changed: an edited sleep moves its recovery.
+ */
+static int
+order_key(struct whoop *w, const struct whoop_colspec *cs, int64_t account,
+    const struct whoop_record *rec)
+{
+	sqlite3_stmt	*st = NULL;
+	const char	*sql;
+	int		 k, rc;
+
+	if (cs->coll == WHOOP_C_RECOVERY) {
+		k = cs->key;
+		sql = "UPDATE recovery SET sleep_start = coalesce("
+		    "(SELECT s.start FROM sleep s WHERE s.account_id = ?1"
+		    " AND s.id = recovery.sleep_id), sleep_start)"
+		    " WHERE account_id = ?1 AND cycle_id = ?2";
+	} else if (cs->coll == WHOOP_C_SLEEP) {
+		k = cs->key;
+		sql = "UPDATE recovery SET sleep_start = ?3"
+		    " WHERE account_id = ?1 AND sleep_id = ?2"
+		    " AND sleep_start IS NOT ?3";
+	} else
+		return 0;
+	if (sqlite3_prepare_v2(w->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return whoop_seterrdb(w, "store %s", cs->name);
+	rc = sqlite3_bind_int64(st, 1, account);
+	if (rc == SQLITE_OK)
+		rc = bind_value(st, 2, &rec->v[k]);
+	if (rc == SQLITE_OK && cs->coll == WHOOP_C_SLEEP)
+		rc = bind_value(st, 3, &rec->v[cs->start]);
+	if (rc != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return step_err(w, cs, account);
+	}
+	sqlite3_finalize(st);
+	return 0;
 }
 
 int
@@ -162,7 +206,7 @@ whoop_store_upsert(struct whoop *w, int64_t account,
 	if ((prior = stored_raw(w, cs, account, rec)) == -1)
 		return -1;
 	if (prior == 1)
-		return 0;
+		return order_key(w, cs, account, rec);
 
 	memset(&b, 0, sizeof(b));
 	build_insert(&b, cs);
@@ -177,6 +221,10 @@ whoop_store_upsert(struct whoop *w, int64_t account,
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(st, (int)cs->nfields + 3, now, -1,
 		    SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = rec->odd != NULL ? sqlite3_bind_text(st,
+		    (int)cs->nfields + 4, rec->odd, -1, SQLITE_STATIC) :
+		    sqlite3_bind_null(st, (int)cs->nfields + 4);
 	if (rc != SQLITE_OK) {
 		whoop_seterrdb(w, "bind");
 		goto fail;
@@ -192,7 +240,7 @@ whoop_store_upsert(struct whoop *w, int64_t account,
 		    (long long)account, sqlite3_changes(w->db));
 	*change = prior == 2 || cs->coll == WHOOP_C_BODY ?
 	    WHOOP_STORE_INSERTED : WHOOP_STORE_UPDATED;
-	return 0;
+	return order_key(w, cs, account, rec);
 fail:
 	sqlite3_finalize(st);
 	return -1;
@@ -285,22 +333,33 @@ fail:
 	return -1;
 }
 
-int
-whoop_store_delete_missing(struct whoop *w, int64_t account,
-    enum whoop_coll coll, const char *start_ge, const char *start_lt,
-    const char *const *keep_keys, size_t nkeep, int *removed)
+/*
+ * The rows of a collection inside [start_ge, start_lt) whose key is not
+ * kept: deleted, or (keys != NULL) listed, newly allocated.
+ */
+static int
+missing(struct whoop *w, int64_t account, enum whoop_coll coll,
+    const char *start_ge, const char *start_lt, const char *const *keep_keys,
+    size_t nkeep, int *removed, char ***keys, size_t *nkeys)
 {
-	const struct whoop_colspec	*cs = whoop_colspec(coll), *cy;
+	const struct whoop_colspec	*cs = whoop_colspec(coll);
 	const struct whoop_field	*key;
+	const char			*by, *k;
 	struct whoop_sqlbuf			 b;
 	sqlite3_stmt			*st = NULL;
 	char				 gebuf[WHOOP_TIMESTR_LEN];
 	char				 ltbuf[WHOOP_TIMESTR_LEN];
+	char				**v = NULL, **nv;
 	const char			*ge, *lt;
-	int				 rc = -1;
+	size_t				 n = 0, cap = 0;
+	int				 rc = -1, step;
 
 	if (removed != NULL)
 		*removed = 0;
+	if (keys != NULL) {
+		*keys = NULL;
+		*nkeys = 0;
+	}
 	if (w == NULL)
 		return -1;
 	if (w->db == NULL)
@@ -322,18 +381,20 @@ whoop_store_delete_missing(struct whoop *w, int64_t account,
 	 * of a run would grow with the history instead of the window.
 	 */
 	memset(&b, 0, sizeof(b));
-	whoop_sqlcat(&b, "DELETE FROM \"%s\" WHERE account_id = ?1", cs->table);
-	if (cs->start >= 0)
-		window(&b, cs->fields[cs->start].column, ge, lt);
-	else {
-		/* A recovery has no start: its cycle's start decides. */
-		cy = whoop_colspec(WHOOP_C_CYCLE);
-		whoop_sqlcat(&b, " AND \"%s\" IN (SELECT \"%s\" FROM \"%s\""
-		    " WHERE account_id = ?1", key->column,
-		    cy->fields[cy->key].column, cy->table);
-		window(&b, cy->fields[cy->start].column, ge, lt);
-		whoop_sqlcat(&b, ")");
-	}
+	/*
+	 * By exactly the time the window was fetched by: a record's start,
+	 * a recovery's sleep start (WHOOP windows recoveries by it, and a
+	 * sleep may begin before its cycle).  A row whose time is unknown
+	 * is never in a window.
+	 */
+	by = cs->start >= 0 ? cs->fields[cs->start].column : "sleep_start";
+	if (keys != NULL)
+		whoop_sqlcat(&b, "SELECT \"%s\" FROM", key->column);
+	else
+		whoop_sqlcat(&b, "DELETE FROM");
+	whoop_sqlcat(&b, " \"%s\" WHERE account_id = ?1 AND \"%s\" IS NOT NULL",
+	    cs->table, by);
+	window(&b, by, ge, lt);
 	whoop_sqlcat(&b, " AND \"%s\" NOT IN (SELECT k FROM temp.whoop_keep)",
 	    key->column);
 	if (prepare(w, &b, &st) == -1)
@@ -346,17 +407,67 @@ whoop_store_delete_missing(struct whoop *w, int64_t account,
 		whoop_seterrdb(w, "delete_missing");
 		goto out;
 	}
-	if (sqlite3_step(st) != SQLITE_DONE) {
+	while ((step = sqlite3_step(st)) == SQLITE_ROW && keys != NULL) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL)
+				goto nomem;
+			v = nv;
+		}
+		k = (const char *)sqlite3_column_text(st, 0);
+		if ((v[n] = strdup(k != NULL ? k : "")) == NULL)
+			goto nomem;
+		n++;
+	}
+	if (step != SQLITE_DONE) {
 		whoop_seterrdb(w, "delete_missing %s for account %lld",
 		    cs->name, (long long)account);
 		goto out;
 	}
-	if (removed != NULL)
+	if (removed != NULL && keys == NULL)
 		*removed = sqlite3_changes(w->db);
+	if (keys != NULL) {
+		*keys = v;
+		*nkeys = n;
+		v = NULL;
+		n = 0;
+	}
 	rc = 0;
+	goto out;
+nomem:
+	whoop_seterr(w, WHOOP_E_NOMEM, "out of memory");
 out:
+	whoop_store_keys_free(v, n);
 	sqlite3_finalize(st);
 	/* Emptied either way; an error here adds nothing to the first. */
 	sqlite3_exec(w->db, "DELETE FROM temp.whoop_keep", NULL, NULL, NULL);
 	return rc;
+}
+
+int
+whoop_store_delete_missing(struct whoop *w, int64_t account,
+    enum whoop_coll coll, const char *start_ge, const char *start_lt,
+    const char *const *keep_keys, size_t nkeep, int *removed)
+{
+	return missing(w, account, coll, start_ge, start_lt, keep_keys, nkeep,
+	    removed, NULL, NULL);
+}
+
+int
+whoop_store_missing(struct whoop *w, int64_t account, enum whoop_coll coll,
+    const char *start_ge, const char *start_lt, const char *const *keep_keys,
+    size_t nkeep, char ***keys, size_t *n)
+{
+	return missing(w, account, coll, start_ge, start_lt, keep_keys, nkeep,
+	    NULL, keys, n);
+}
+
+void
+whoop_store_keys_free(char **keys, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; keys != NULL && i < n; i++)
+		free(keys[i]);
+	free(keys);
 }

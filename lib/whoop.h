@@ -185,7 +185,6 @@ int	 whoop_unseal(struct whoop *, const struct whoop_key *,
 #define WHOOP_DB_CREATE		0x02	/* create file and schema if absent */
 /* The health check: a damaged file stays open (unmigrated), to report. */
 #define WHOOP_DB_INSPECT	0x04
-#define WHOOP_SCHEMA_VERSION	2
 int	 whoop_db_open(struct whoop *, const char *path, int flags);
 void	 whoop_db_close(struct whoop *);
 int	 whoop_db_begin(struct whoop *);	/* BEGIN IMMEDIATE */
@@ -235,8 +234,13 @@ struct whoop_field {
 	const char	*column;	/* snake_case column name */
 	const char	*path;		/* dotted JSON path: "score.strain" */
 	enum whoop_ftype type;
-	int		 required;	/* missing or null is an error */
-	double		 min, max;	/* for numbers; min > max: no range */
+	int		 required;	/* WHOOP's spec requires it */
+	/*
+	 * The plausible range of a number; min > max: any.  A value
+	 * outside it is stored as sent and reported, never refused.
+	 */
+	double		 min, max;
+	int		 notnull;	/* the column is NOT NULL (schema.c) */
 };
 
 struct whoop_colspec {
@@ -269,6 +273,27 @@ struct whoop_record {
 	struct whoop_value *v;		/* colspec->nfields of them */
 	char		*raw;		/* the record's bytes as WHOOP sent them */
 	size_t		 rawlen;
+	/*
+	 * Its implausible values, "path: why; path: why" (escaped), or
+	 * NULL: stored with the record, which is stored all the same.
+	 */
+	char		*odd;
+	size_t		 nodd;
+	size_t		 pos;		/* its place in the page, from 0 */
+};
+
+/*
+ * A record WHOOP sent that cannot be stored in its table: its key, its
+ * start or a value its table cannot be without (a NOT NULL column) is
+ * missing or unreadable.  Kept by the caller in the rejects table.
+ */
+struct whoop_reject {
+	char		*raw;		/* its bytes as sent */
+	size_t		 rawlen;
+	char		 key[64];	/* its key as text, "" when unreadable */
+	char		 start[WHOOP_TIMESTR_LEN];	/* "" when unreadable */
+	char		 reason[256];	/* escaped */
+	size_t		 pos;		/* its place in the page, from 0 */
 };
 
 /* One page of a collection (or the single object of profile and body). */
@@ -276,18 +301,25 @@ struct whoop_page {
 	struct whoop_record *recs;
 	size_t		 nrecs;
 	char		*next_token;	/* NULL on the last page */
-	size_t		 nrejected;	/* records that failed validation */
+	size_t		 nrejected;	/* records that cannot be stored */
 	char		 reject_msg[256];	/* the first rejection, escaped */
+	struct whoop_reject *rejects;	/* nrejected of them */
+	size_t		 nodd;		/* records with an implausible value */
 };
 
 /*
  * Parse a page (or the profile or body object).  -1 when the page fails
  * as a whole (WHOOP_E_PROTO: not JSON, over 64 MiB, nested too deeply, a
  * number longer than 63 characters, no records array, a next_token that
- * is not a string), and the page is then empty.  Otherwise 0: the
- * records that passed, in page order, and the rejected ones counted in
- * nrejected with the first reason in reject_msg, e.g.
- * "cycle 1318151232: score.strain: expected a number, got a string".
+ * is not a string), and the page is then empty.  Otherwise 0: every
+ * record that can be stored, in page order, and the others in rejects
+ * (their text, key when readable and reason), counted in nrejected
+ * with the first reason in reject_msg, e.g.
+ * "cycle record 3: id: required field is missing".  A record is kept
+ * when its key, its start and its NOT NULL columns can be read; an
+ * optional value that cannot be read is NULL, and that or a value
+ * outside its plausible range (colspec.c) is noted in the record's odd
+ * text, never a reason to refuse it.
  * INT fields take integral numbers below 2^53 in magnitude (cJSON keeps
  * a double: beyond that the integer sent may not be the one read).
  * whoop_page_free frees all of it, whoop_record_free what one record
@@ -314,10 +346,15 @@ void	 whoop_record_free(struct whoop_record *);
  * whoop_store_delete_missing deletes the account's rows of a collection
  * whose start lies in [start_ge, start_lt) (RFC 3339; NULL leaves that
  * side open) and whose key is not in keep_keys: the decimal id of a
- * cycle or a recovery's cycle_id, the UUID of a sleep or workout.  A
- * recovery has no start: the window applies to the start of its cycle's
- * row (joined on cycle id), so a recovery whose cycle is not stored is
- * never deleted.  *removed (may be NULL) is the number of rows deleted.
+ * cycle or a recovery's cycle_id, the UUID of a sleep or workout.  The
+ * window applies to the time WHOOP fetched it by: a record's start, and
+ * for a recovery its sleep_start column (the start of its sleep, which
+ * whoop_store_upsert keeps current from the sleep table, recovery and
+ * sleep alike), so a recovery whose sleep start is unknown is never
+ * deleted.  *removed (may be NULL) is the number of rows deleted.
+ * whoop_store_missing lists (newly allocated, *n of them) the keys that
+ * whoop_store_delete_missing would delete, so that they can be checked
+ * first.
  */
 #define WHOOP_STORE_UNCHANGED	0
 #define WHOOP_STORE_INSERTED	1
@@ -327,6 +364,11 @@ int	 whoop_store_upsert(struct whoop *, int64_t account,
 int	 whoop_store_delete_missing(struct whoop *, int64_t account,
 	    enum whoop_coll, const char *start_ge, const char *start_lt,
 	    const char *const *keep_keys, size_t nkeep, int *removed);
+int	 whoop_store_missing(struct whoop *, int64_t account, enum whoop_coll,
+	    const char *start_ge, const char *start_lt,
+	    const char *const *keep_keys, size_t nkeep, char ***keys,
+	    size_t *n);
+void	 whoop_store_keys_free(char **, size_t);
 
 /*
  * export.c: the rows of one record type for whoop-export, streamed from
@@ -451,6 +493,14 @@ void	 whoop_resp_free(struct whoop_resp *);
 int	 whoop_api_page(struct whoop_http *, enum whoop_coll,
 	    const char *bearer, const char *start, const char *end,
 	    const char *next_token, int limit, struct whoop_page *);
+/*
+ * One record by its key (a cycle's id, a recovery's cycle id, a sleep's
+ * or workout's UUID) as a page of one; *found is 0 when WHOOP has none
+ * (404).  Used to check a record before it is removed as missing.
+ */
+int	 whoop_api_one(struct whoop_http *, enum whoop_coll,
+	    const char *bearer, const char *key, struct whoop_page *,
+	    int *found);
 
 /*
  * listener.c: the loopback redirect listener of whoop-auth (RFC 8252).
@@ -627,6 +677,44 @@ int	 whoop_syncstate_put(struct whoop *, int64_t account,
 /* 0 with the sleep's start in buf; -1 if it is not stored. */
 int	 whoop_store_sleep_start(struct whoop *, int64_t account,
 	    const char *sleep_id, char *buf, size_t bufsz);
+
+/*
+ * reject.c: the rejects table (records that cannot be stored in their
+ * own table, kept as sent; see whoop.7).  No function begins or commits.
+ * put: insert or refresh (last_seen = now) one, with the window it came
+ * in (NULL or "": open); narrow: a later start for its window.  forget:
+ * drop those of a key that has now been
+ * stored.  sweep: drop those a complete pass over a window starting at
+ * win_start (NULL: everything) no longer returned (last_seen < now).
+ * oldest: *found when there is one, buf the earliest window start ("":
+ * an open window).  list: id and text of each, for a retry.  count:
+ * coll WHOOP_C_COUNT counts every collection.
+ */
+struct whoop_reject_row {
+	int64_t	 id;
+	char	*raw;
+	size_t	 rawlen;
+};
+int	 whoop_reject_put(struct whoop *, int64_t account, enum whoop_coll,
+	    const struct whoop_reject *, const char *win_start,
+	    const char *win_end, const char *now);
+int	 whoop_reject_narrow(struct whoop *, int64_t account, enum whoop_coll,
+	    const char *raw, const char *win_start);
+int	 whoop_reject_forget(struct whoop *, int64_t account, enum whoop_coll,
+	    const char *key, int *removed);
+int	 whoop_reject_delete(struct whoop *, int64_t id);
+int	 whoop_reject_sweep(struct whoop *, int64_t account, enum whoop_coll,
+	    const char *win_start, const char *now, int *removed);
+int	 whoop_reject_oldest(struct whoop *, int64_t account, enum whoop_coll,
+	    int *found, char *buf, size_t bufsz);
+int	 whoop_reject_list(struct whoop *, int64_t account, enum whoop_coll,
+	    struct whoop_reject_row **, size_t *n);
+void	 whoop_reject_rows_free(struct whoop_reject_row *, size_t);
+int	 whoop_reject_count(struct whoop *, int64_t account, enum whoop_coll,
+	    long *n);
+/* Stored records of a collection whose implausible column is set. */
+int	 whoop_store_count_implausible(struct whoop *, int64_t account,
+	    enum whoop_coll, long *n);
 
 /* lock.c: the run lock beside the database (flock).  Returns an fd. */
 int	 whoop_lock(struct whoop *, const char *path, long wait_seconds);

@@ -3,12 +3,15 @@
  * picks the collection (profile, body, cycle, recovery, sleep, workout,
  * by its value modulo six), the rest is the body.
  *
- * Invariants: a page that fails is empty; one that parses holds records
- * whose raw bytes are an object copied from the body, whose values have
- * the types and ranges of their colspec (times canonical, UUIDs lower
- * case, offsets valid, required fields present), whose rejection
- * message is escaped printable text, and the same input gives the same
- * page twice.
+ * Invariants: a page that fails is empty; one that parses accounts for
+ * every element of its records, once, as a record or as a reject (none
+ * is dropped), in page order; a record's raw bytes are an object copied
+ * from the body, a reject's text is copied from the body; values have
+ * the types of their colspec (times canonical, UUIDs lower case), NOT
+ * NULL columns and the key are never NULL, and a value outside its
+ * range, an unknown state or offset, or a required value left NULL is
+ * noted in the record's odd text; messages are escaped printable text,
+ * and the same input gives the same page twice.
  */
 #include <math.h>
 
@@ -36,8 +39,16 @@ contains(const char *hay, size_t hlen, const char *needle, size_t nlen)
 	return 0;
 }
 
+/* The record's odd text names this field. */
+static int
+noted(const char *odd, const struct whoop_field *f)
+{
+	return odd != NULL && strstr(odd, f->path) != NULL;
+}
+
 static void
-check_value(const struct whoop_field *f, const struct whoop_value *v)
+check_value(const struct whoop_field *f, const struct whoop_value *v,
+    const char *odd)
 {
 	char	 buf[WHOOP_TIMESTR_LEN];
 	int64_t	 ms;
@@ -45,7 +56,8 @@ check_value(const struct whoop_field *f, const struct whoop_value *v)
 	size_t	 i;
 
 	if (v->type == WHOOP_V_NULL) {
-		FUZZ_CHECK(!f->required);
+		FUZZ_CHECK(!f->notnull);
+		FUZZ_CHECK(!f->required || noted(odd, f));
 		FUZZ_CHECK(v->s == NULL);
 		return;
 	}
@@ -54,9 +66,9 @@ check_value(const struct whoop_field *f, const struct whoop_value *v)
 		FUZZ_CHECK(v->type == WHOOP_V_INT);
 		FUZZ_CHECK(v->i > -(INT64_C(1) << 53) &&
 		    v->i < (INT64_C(1) << 53));
-		if (f->min <= f->max)
-			FUZZ_CHECK((double)v->i >= f->min &&
-			    (double)v->i <= f->max);
+		if (f->min <= f->max && ((double)v->i < f->min ||
+		    (double)v->i > f->max))
+			FUZZ_CHECK(noted(odd, f));
 		break;
 	case WHOOP_F_BOOL:
 		FUZZ_CHECK(v->type == WHOOP_V_INT);
@@ -65,8 +77,8 @@ check_value(const struct whoop_field *f, const struct whoop_value *v)
 	case WHOOP_F_REAL:
 		FUZZ_CHECK(v->type == WHOOP_V_REAL);
 		FUZZ_CHECK(isfinite(v->d));
-		if (f->min <= f->max)
-			FUZZ_CHECK(v->d >= f->min && v->d <= f->max);
+		if (f->min <= f->max && (v->d < f->min || v->d > f->max))
+			FUZZ_CHECK(noted(odd, f));
 		break;
 	case WHOOP_F_TEXT:
 		FUZZ_CHECK(v->type == WHOOP_V_TEXT && v->s != NULL);
@@ -79,7 +91,8 @@ check_value(const struct whoop_field *f, const struct whoop_value *v)
 		break;
 	case WHOOP_F_TZ:
 		FUZZ_CHECK(v->type == WHOOP_V_TEXT && v->s != NULL);
-		FUZZ_CHECK(whoop_tzoffset_parse(NULL, v->s, &tz) == 0);
+		FUZZ_CHECK(whoop_tzoffset_parse(NULL, v->s, &tz) == 0 ||
+		    noted(odd, f));
 		break;
 	case WHOOP_F_UUID:
 		FUZZ_CHECK(v->type == WHOOP_V_TEXT && v->s != NULL);
@@ -96,7 +109,7 @@ check_value(const struct whoop_field *f, const struct whoop_value *v)
 		FUZZ_CHECK(v->type == WHOOP_V_TEXT && v->s != NULL);
 		FUZZ_CHECK(strcmp(v->s, "SCORED") == 0 ||
 		    strcmp(v->s, "PENDING_SCORE") == 0 ||
-		    strcmp(v->s, "UNSCORABLE") == 0);
+		    strcmp(v->s, "UNSCORABLE") == 0 || noted(odd, f));
 		break;
 	default:
 		FUZZ_CHECK(0);
@@ -108,7 +121,7 @@ check_page(const struct whoop_colspec *cs, const char *body, size_t len,
     const struct whoop_page *p)
 {
 	const struct whoop_record	*r;
-	size_t				 i, j;
+	size_t				 i, j, k;
 
 	FUZZ_CHECK(p->nrecs == 0 || p->recs != NULL);
 	FUZZ_CHECK(memchr(p->reject_msg, '\0', sizeof(p->reject_msg)));
@@ -129,9 +142,33 @@ check_page(const struct whoop_colspec *cs, const char *body, size_t len,
 		FUZZ_CHECK(r->rawlen <= len &&
 		    contains(body, len, r->raw, r->rawlen));
 		for (j = 0; j < cs->nfields; j++)
-			check_value(&cs->fields[j], &r->v[j]);
+			check_value(&cs->fields[j], &r->v[j], r->odd);
 		if (cs->key >= 0)
 			FUZZ_CHECK(r->v[cs->key].type != WHOOP_V_NULL);
+		if (cs->start >= 0)
+			FUZZ_CHECK(r->v[cs->start].type != WHOOP_V_NULL);
+		FUZZ_CHECK((r->odd != NULL) == (r->nodd > 0));
+		if (r->odd != NULL)
+			FUZZ_CHECK(printable(r->odd));
+	}
+	FUZZ_CHECK(p->nrejected == 0 || p->rejects != NULL);
+	for (i = 0; i < p->nrejected; i++) {
+		FUZZ_CHECK(p->rejects[i].raw != NULL &&
+		    p->rejects[i].raw[p->rejects[i].rawlen] == '\0');
+		FUZZ_CHECK(contains(body, len, p->rejects[i].raw,
+		    p->rejects[i].rawlen));
+		FUZZ_CHECK(printable(p->rejects[i].reason) &&
+		    p->rejects[i].reason[0] != '\0');
+		FUZZ_CHECK(printable(p->rejects[i].key));
+	}
+	/* Every element once, in order: positions 0..n-1 between them. */
+	for (i = j = 0, k = 0; i < p->nrecs || j < p->nrejected; k++) {
+		if (i < p->nrecs && p->recs[i].pos == k)
+			i++;
+		else {
+			FUZZ_CHECK(j < p->nrejected && p->rejects[j].pos == k);
+			j++;
+		}
 	}
 }
 

@@ -163,7 +163,7 @@ class Entry:
     __slots__ = ("kind", "id", "user_id", "cycle_id", "sleep_id", "created",
                  "updated", "start", "end", "tz", "nap", "sport_name",
                  "sport_id", "final", "stuck", "scored_at", "score", "state",
-                 "key", "reveal", "close_at")
+                 "key", "reveal", "close_at", "patch", "stray")
 
     def __init__(self, kind, **kw):
         self.kind = kind
@@ -200,7 +200,7 @@ class Entry:
             d["score"] = self.score
         if k == "workout":
             d["sport_id"] = self.sport_id
-        return d
+        return shape_render(self, d)
 
 
 class UserData:
@@ -334,6 +334,7 @@ class UserData:
                          key=onset, reveal=rc, scored_at=sleep.scored_at,
                          final=sleep.final, stuck=sleep.stuck,
                          score=self.recovery_score(r, n))
+        shape_night(self.sim, cycle, sleep, recovery)
         for e in (cycle, sleep, recovery):
             self.queue(e)
 
@@ -593,7 +594,8 @@ class UserData:
         out = {"user_id": self.user_id, "profile": self.profile,
                "body": self.body}
         for kind in KINDS:
-            out[kind] = [e.render() for e in self.window(kind, 0, self.now)]
+            out[kind] = [e.render() for e in
+                         shape_rows(self, kind, 0, self.now)]
         return out
 
     # -- control-API mutations
@@ -849,7 +851,9 @@ class Sim:
                     "rate_day": args.rate_day,
                     "retry_after": args.retry_after,
                     "token_ttl": args.token_ttl, "login_user": 1,
-                    "pkce": args.pkce, "last_page_token": "omit"}
+                    "pkce": args.pkce, "last_page_token": "omit",
+                    "repeat_token": None, "endless_tokens": None}
+        self.sleep_lead = args.sleep_lead * MIN
         self.rate = RateLimiter(args.rate_minute, args.rate_day)
         self.users = {}
         self.user_ids, self.cycle_ids = set(), set()
@@ -1279,14 +1283,15 @@ class Sim:
             offset = decode_page_token(tok, bind) if tok is not None else 0
         except ValueError as e:
             return text_resp(400, "Bad Request: %s" % e)
-        rows = u.window(kind, 0 if start is None else start,
-                        u.now if end is None else end)
+        rows = shape_rows(u, kind, 0 if start is None else start,
+                          u.now if end is None else end)
         page = rows[offset:offset + limit]
         out = {"records": [e.render() for e in page]}
         if offset + limit < len(rows):
             out["next_token"] = encode_page_token(offset + limit, bind)
         elif self.cfg["last_page_token"] == "null":
             out["next_token"] = None
+        shape_token(self.cfg, kind, out, offset, limit, bind)
         return json_resp(200, out)
 
 
@@ -1874,6 +1879,9 @@ def c_config(sim, arg):
         elif k == "last_page_token":
             if v not in ("omit", "null"):
                 raise ValueError("last_page_token: omit or null")
+        elif k in ("repeat_token", "endless_tokens"):
+            if v is not None and v not in KINDS:
+                raise ValueError("%s: null or a collection type" % k)
         else:
             raise ValueError("unknown config key %s" % k)
         cfg[k] = v
@@ -1969,6 +1977,197 @@ def c_issue(sim, arg):
     return sim.issue(sim.new_grant(user, sim.client_id, scope))
 
 
+# ---------------------------------------------------------------- data shapes
+#
+# Switches for what the real API leaves open or varies, kept apart from the
+# faithful default (with every switch off the service behaves as before):
+#
+#   --sleep-lead MINUTES   each main sleep (and so its recovery, which WHOOP
+#                          orders by the sleep's start) begins that long
+#                          before its cycle, so a window start can fall
+#                          between the two.
+#   POST /_sim/move_sleep  {"user","id","start"[,"end"]}: an edited sleep;
+#                          its recovery's order key moves with it.
+#   POST /_sim/patch       {"user","type","id","set":{"a.b":v},"unset":["a"]}
+#                          or {"...","clear":true}: the record is served with
+#                          these JSON changes (any value, wrong types, a
+#                          missing id); the service's own data is unchanged.
+#   POST /_sim/implausible {"user"[,"nth"]}: canned odd values on the nth
+#                          newest scored record of each type (sleep awake
+#                          time -68192, strain 25, heart rate 400,
+#                          percentages above 100).
+#   POST /_sim/future      {"user"[,"type","start","minutes","stray"]}: a
+#                          record dated in the future (default a workout on
+#                          2099-11-13), served whatever the window asked
+#                          unless "stray" is false.
+#   POST /_sim/stray       {"user","type","id"[,"on"]}: a record served on
+#                          the first page of every walk of its type, even
+#                          when it lies outside the start/end asked.
+#   config repeat_token    a type or null: that collection's last page carries
+#                          a next_token that leads to the same page again (a
+#                          token already given in the walk).
+#   config endless_tokens  a type or null: that collection never ends; every
+#                          page carries a new token (empty pages past the end).
+
+ODD_VALUES = {
+    "sleep": {"score.stage_summary.total_awake_time_milli": -68192,
+              "score.sleep_efficiency_percentage": 104.5},
+    "cycle": {"score.strain": 25.0, "score.max_heart_rate": 400},
+    "recovery": {"score.recovery_score": 140.0,
+                 "score.spo2_percentage": 101.5},
+    "workout": {"score.strain": 25.0, "score.max_heart_rate": 400,
+                "score.percent_recorded": 180.0},
+}
+
+
+def _path_set(d, path, value):
+    parts = path.split(".")
+    for p in parts[:-1]:
+        if not isinstance(d.get(p), dict):
+            d[p] = {}
+        d = d[p]
+    d[parts[-1]] = value
+
+
+def _path_unset(d, path):
+    parts = path.split(".")
+    for p in parts[:-1]:
+        d = d.get(p)
+        if not isinstance(d, dict):
+            return
+    d.pop(parts[-1], None)
+
+
+def shape_render(e, d):
+    """The rendered record with its /_sim/patch changes, on a copy."""
+    if not e.patch:
+        return d
+    d = json.loads(json.dumps(d))
+    for path, value in e.patch.get("set", {}).items():
+        _path_set(d, path, value)
+    for path in e.patch.get("unset", []):
+        _path_unset(d, path)
+    return d
+
+
+def shape_night(sim, cycle, sleep, recovery):
+    """--sleep-lead: the main sleep begins before its cycle."""
+    if not sim.sleep_lead:
+        return
+    sleep.start -= sim.sleep_lead
+    sleep.end -= sim.sleep_lead
+    sleep.key = recovery.key = sleep.start
+
+
+def shape_rows(u, kind, start, end):
+    """The records a walk of [start, end) serves: the window, newest
+    first, after any stray record the window does not hold."""
+    rows = u.window(kind, start, end)
+    strays = [e for e in u.entries[kind].values()
+              if e.stray and not start <= e.key < end]
+    if not strays:
+        return rows
+    strays.sort(key=lambda e: (e.key, str(e.id)), reverse=True)
+    return strays + rows
+
+
+def shape_token(cfg, kind, out, offset, limit, bind):
+    if out.get("next_token") is not None:
+        return
+    if cfg.get("repeat_token") == kind:
+        # leads back to this page: the walk sees a token twice
+        out["next_token"] = encode_page_token(offset, bind)
+    elif cfg.get("endless_tokens") == kind:
+        out["next_token"] = encode_page_token(offset + limit, bind)
+
+
+def _entry(sim, arg, kinds=KINDS):
+    kind = arg.get("type", "workout")
+    if kind not in kinds:
+        raise ValueError("type must be one of %s" % ", ".join(kinds))
+    u = sim.user(int(arg.get("user", 1)))
+    e = u.get(kind, record_id(kind, arg["id"]))
+    if e is None:
+        raise KeyError("no such record")
+    return u, e
+
+
+def c_move_sleep(sim, arg):
+    u, e = _entry(sim, dict(arg, type="sleep"))
+    start = parse_time(arg["start"])
+    end = parse_time(arg["end"]) if "end" in arg else e.end
+    if not start < end:
+        raise ValueError("move_sleep: start must be before end")
+    e.start, e.end, e.key = start, end, start
+    e.updated = max(e.updated + SEC, u.now)
+    for r in u.entries["recovery"].values():
+        if r.sleep_id == e.id:
+            r.key = start
+    u.touch("sleep")
+    u.touch("recovery")
+    return {"record": e.render()}
+
+
+def c_patch(sim, arg):
+    u, e = _entry(sim, arg)
+    if arg.get("clear"):
+        e.patch = None
+    else:
+        st, un = arg.get("set", {}), arg.get("unset", [])
+        if not isinstance(st, dict) or not isinstance(un, list):
+            raise ValueError("patch: set is an object, unset a list")
+        e.patch = {"set": st, "unset": [str(x) for x in un]}
+    u.touch(e.kind)
+    return {"record": e.render()}
+
+
+def c_implausible(sim, arg):
+    u = sim.user(int(arg.get("user", 1)))
+    nth = int(arg.get("nth", 0))
+    done = []
+    for kind in KINDS:
+        scored = [e for e in u.ordered(kind)[0]
+                  if e.state == SCORED and isinstance(e.score, dict)]
+        if nth < len(scored):
+            e = scored[nth]
+            e.patch = {"set": dict(ODD_VALUES[kind]), "unset": []}
+            u.touch(kind)
+            done.append({"type": kind, "id": e.id})
+    return {"patched": done}
+
+
+def c_future(sim, arg):
+    kind = arg.get("type", "workout")
+    if kind not in ("workout", "sleep"):
+        raise ValueError("future: type must be workout or sleep")
+    u = sim.user(int(arg.get("user", 1)))
+    start = parse_time(arg.get("start", "2099-11-13T07:00:00.000Z"))
+    end = start + int(arg.get("minutes", 45)) * MIN
+    r = random.Random("%s:future:%d:%s" % (u.tag, start, kind))
+    common = dict(user_id=u.user_id, created=u.now, updated=u.now,
+                  start=start, end=end, tz="Z", key=start, reveal=u.now,
+                  scored_at=u.now, final=SCORED, state=SCORED,
+                  stray=bool(arg.get("stray", True)))
+    if kind == "sleep":
+        oc = u.open_cycle
+        e = Entry("sleep", id=uuid_from(r), nap=True,
+                  cycle_id=oc.id if oc else None,
+                  score=u.sleep_score(r, start, end, True), **common)
+    else:
+        e = Entry("workout", id=uuid_from(r), sport_name="running",
+                  sport_id=SPORT_BY_NAME["running"][1],
+                  score=u.workout_score(r, start, end, True), **common)
+    u.add(e)
+    return {"record": e.render()}
+
+
+def c_stray(sim, arg):
+    u, e = _entry(sim, arg)
+    e.stray = bool(arg.get("on", True))
+    u.touch(e.kind)
+    return {"record": e.render()}
+
+
 CONTROL = {
     ("GET", "/_sim/health"): c_health,
     ("GET", "/_sim/client"): c_client,
@@ -1985,6 +2184,11 @@ CONTROL = {
     ("POST", "/_sim/expire"): c_expire,
     ("POST", "/_sim/revoke"): c_revoke,
     ("POST", "/_sim/issue"): c_issue,
+    ("POST", "/_sim/move_sleep"): c_move_sleep,
+    ("POST", "/_sim/patch"): c_patch,
+    ("POST", "/_sim/implausible"): c_implausible,
+    ("POST", "/_sim/future"): c_future,
+    ("POST", "/_sim/stray"): c_stray,
 }
 
 
@@ -2073,6 +2277,9 @@ def parse_args(argv):
                    choices=("required", "optional"))
     p.add_argument("--cycle-id-base", type=int, default=1_300_000_000,
                    help="raise above 2^31 to catch int32 ids in clients")
+    p.add_argument("--sleep-lead", type=int, default=0, metavar="MINUTES",
+                   help="each main sleep starts this long before its cycle "
+                   "(0..600; WHOOP's own data: 0)")
     p.add_argument("--plain", action="store_true",
                    help="plain HTTP (to test that clients refuse it)")
     a = p.parse_args(argv)
@@ -2082,6 +2289,8 @@ def parse_args(argv):
         p.error("--now: not an RFC 3339 date-time")
     if a.users < 1 or a.days < 1:
         p.error("--users and --days must be at least 1")
+    if not 0 <= a.sleep_lead <= 600:
+        p.error("--sleep-lead: 0..600 minutes")
     return a
 
 

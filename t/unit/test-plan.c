@@ -206,7 +206,7 @@ add_history(int64_t account, int64_t idbase)
 		"i) AS u FROM n) "
 	snprintf(sql, sizeof(sql), R
 	    "INSERT INTO cycle SELECT %lld, id, %lld, t, t, t, t, 'Z', "
-	    "'SCORED', 1.5, 2.5, 60, 150, '{}', t FROM r", OLD,
+	    "'SCORED', 1.5, 2.5, 60, 150, '{}', t, NULL FROM r", OLD,
 	    (long long)idbase, (long long)idbase, (long long)idbase,
 	    (long long)account, (long long)account);
 	exec(sql);

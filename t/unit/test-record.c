@@ -526,18 +526,30 @@ test_single(void)
 	whoop_page_free(&pg);
 	rc = parse_str(WHOOP_C_PROFILE, "{\"user_id\":12,\"email\":null,"
 	    "\"first_name\":\"b\",\"last_name\":\"c\"}", &pg);
-	ok(rc == 0 && pg.nrecs == 0 && pg.nrejected == 1 &&
-	    strstr(pg.reject_msg, "email: required field is null") != NULL,
-	    "profile with a null email rejected: %s", pg.reject_msg);
+	ok(rc == 0 && pg.nrecs == 1 && pg.nrejected == 0 &&
+	    pg.recs[0].odd != NULL &&
+	    strcmp(pg.recs[0].odd, "email: required field is null") == 0,
+	    "profile with a null email kept, noted: %s",
+	    pg.nrecs ? pg.recs[0].odd : pg.reject_msg);
+	if (pg.nrecs == 1)
+		is_null(&pg.recs[0], "email");
+	else
+		skip(1, "profile");
 	whoop_page_free(&pg);
 	rc = parse_str(WHOOP_C_BODY, "[{\"height_meter\":1.8}]", &pg);
 	ok(rc == -1 && whoop_errcode(w) == WHOOP_E_PROTO && pg.nrecs == 0,
 	    "body as an array: malformed: %s", whoop_errmsg(w));
 	rc = parse_str(WHOOP_C_BODY, "{\"height_meter\":1.8,"
 	    "\"weight_kilogram\":-2,\"max_heart_rate\":190}", &pg);
-	ok(rc == 0 && pg.nrecs == 0 && strstr(pg.reject_msg,
-	    "body: weight_kilogram: -2 out of range 0..1000") != NULL,
-	    "negative weight rejected: %s", pg.reject_msg);
+	ok(rc == 0 && pg.nrecs == 1 && pg.recs[0].odd != NULL &&
+	    strcmp(pg.recs[0].odd, "weight_kilogram: -2 outside the "
+	    "plausible range 0..1000") == 0,
+	    "negative weight kept as sent, noted: %s",
+	    pg.nrecs ? pg.recs[0].odd : pg.reject_msg);
+	if (pg.nrecs == 1)
+		is_real(&pg.recs[0], "weight_kilogram", -2.0);
+	else
+		skip(1, "body");
 	whoop_page_free(&pg);
 }
 
@@ -551,18 +563,28 @@ test_rejects_fixture(void)
 
 	body = load("cycle_rejects.json", &len);
 	rc = whoop_page_parse(w, WHOOP_C_CYCLE, body, len, &pg);
-	ok(rc == 0 && pg.nrecs == 2 && pg.nrejected == 3,
-	    "page with 3 bad records: 2 kept, 3 rejected (%zu, %zu)",
+	ok(rc == 0 && pg.nrecs == 3 && pg.nrejected == 2 && pg.nodd == 1,
+	    "page with 3 odd records: 3 kept, 2 rejected (%zu, %zu)",
 	    pg.nrecs, pg.nrejected);
-	is_str(pg.reject_msg, "cycle 1400000001: score.strain: expected a "
-	    "number, got a string", "first rejection named");
+	is_str(pg.reject_msg, "cycle record 3: id: required field is missing",
+	    "first rejection named");
 	ok(pg.next_token == NULL, "empty next_token means none");
-	if (pg.nrecs == 2) {
-		is_int(&pg.recs[0], "id", 1400000002);
-		is_int(&pg.recs[1], "id", 1400000003);
-		raw_in(&pg.recs[1], body, len, "record after the rejects");
+	if (pg.nrecs == 3 && pg.nrejected == 2) {
+		is_int(&pg.recs[0], "id", 1400000001);
+		is_null(&pg.recs[0], "strain");
+		is_str(pg.recs[0].odd, "score.strain: expected a number, got "
+		    "a string", "the unreadable strain is noted");
+		is_int(&pg.recs[1], "id", 1400000002);
+		is_int(&pg.recs[2], "id", 1400000003);
+		raw_in(&pg.recs[2], body, len, "record after the rejects");
+		is_str(pg.rejects[1].reason, "cycle record 4: expected an "
+		    "object, got an array", "the array is rejected");
+		ok(pg.rejects[1].rawlen == 9 &&
+		    memcmp(pg.rejects[1].raw, "[1, 2, 3]", 9) == 0 &&
+		    pg.rejects[1].key[0] == '\0', "its text is kept, no key");
+		raw_in(&pg.recs[0], body, len, "the odd record's raw");
 	} else
-		skip(3, "rejects");
+		skip(9, "rejects");
 	whoop_page_free(&pg);
 	free(body);
 }
@@ -599,11 +621,41 @@ rejects(enum whoop_coll coll, const char *bad, const char *good,
 	    "\"next_token\":\"abc\"}", bad, good);
 	rc = parse_str(coll, body, &pg);
 	ok(rc == 0 && pg.nrecs == 1 && pg.nrejected == 1 &&
-	    strstr(pg.reject_msg, msg) != NULL && pg.next_token != NULL,
-	    "rejected: %s", msg);
+	    strstr(pg.reject_msg, msg) != NULL && pg.next_token != NULL &&
+	    pg.rejects != NULL && pg.rejects[0].rawlen == strlen(bad) &&
+	    strcmp(pg.rejects[0].raw, bad) == 0 &&
+	    strcmp(pg.rejects[0].reason, pg.reject_msg) == 0,
+	    "rejected, text kept: %s", msg);
 	if (rc != 0 || pg.nrecs != 1 || strstr(pg.reject_msg, msg) == NULL)
 		diag("rc %d, %zu recs, %zu rejected: %s / %s", rc, pg.nrecs,
 		    pg.nrejected, pg.reject_msg, whoop_errmsg(w));
+	whoop_page_free(&pg);
+}
+
+/*
+ * A page of a record with an odd value and a good one: both are kept,
+ * the odd one as sent, with msg in its odd text and the field NULL
+ * when unreadable.
+ */
+static void
+kept(enum whoop_coll coll, const char *odd, const char *good,
+    const char *msg)
+{
+	struct whoop_page	 pg;
+	char			 body[4096];
+	int			 rc;
+
+	snprintf(body, sizeof(body), "{\"records\":[%s,%s],"
+	    "\"next_token\":\"abc\"}", odd, good);
+	rc = parse_str(coll, body, &pg);
+	ok(rc == 0 && pg.nrecs == 2 && pg.nrejected == 0 && pg.nodd == 1 &&
+	    pg.recs[0].odd != NULL && strstr(pg.recs[0].odd, msg) != NULL &&
+	    pg.recs[1].odd == NULL && strcmp(pg.recs[0].raw, odd) == 0,
+	    "kept as sent: %s", msg);
+	if (rc != 0 || pg.nrecs != 2 || pg.recs[0].odd == NULL ||
+	    strstr(pg.recs[0].odd, msg) == NULL)
+		diag("rc %d, %zu recs, %zu rejected: %s / %s", rc, pg.nrecs,
+		    pg.nrejected, pg.nrecs ? pg.recs[0].odd : "", pg.reject_msg);
 	whoop_page_free(&pg);
 }
 
@@ -628,8 +680,8 @@ test_cycle_rejects(void)
 	rejects(WHOOP_C_CYCLE, bad, good,
 	    "cycle 1400000001: user_id: required field is null");
 	CY("1400000001", "0", START, "\"Z\"", "\"SCORED\"", GOOD_SCORE);
-	rejects(WHOOP_C_CYCLE, bad, good,
-	    "cycle 1400000001: user_id: 0 out of range >= 1");
+	kept(WHOOP_C_CYCLE, bad, good,
+	    "user_id: 0 outside the plausible range >= 1");
 	CY("1e300", "7", START, "\"Z\"", "\"SCORED\"", GOOD_SCORE);
 	rejects(WHOOP_C_CYCLE, bad, good,
 	    "cycle record 1: id: integer 1e+300 is too large to be read "
@@ -656,44 +708,44 @@ test_cycle_rejects(void)
 	rejects(WHOOP_C_CYCLE, bad, good,
 	    "start: expected a string, got a number");
 	CY("1400000001", "7", START, "\"+25:00\"", "\"SCORED\"", GOOD_SCORE);
-	rejects(WHOOP_C_CYCLE, bad, good,
+	kept(WHOOP_C_CYCLE, bad, good,
 	    "timezone_offset: invalid time zone offset \"+25:00\"");
 	CY("1400000001", "7", START, "\"Z\"", "\"SCORING\"", GOOD_SCORE);
-	rejects(WHOOP_C_CYCLE, bad, good,
+	kept(WHOOP_C_CYCLE, bad, good,
 	    "score_state: unknown score state \"SCORING\"");
 	/* Server text is escaped before it reaches a terminal. */
 	CY("1400000001", "7", START, "\"Z\"",
 	    "\"\\u001b[31mRED\\r\\nX\"", GOOD_SCORE);
-	rejects(WHOOP_C_CYCLE, bad, good,
+	kept(WHOOP_C_CYCLE, bad, good,
 	    "unknown score state \"\\x1b[31mRED\\x0d\\x0aX\"");
 	CY("1400000001", "7", START, "\"Z\"", "\"SCORED\"", "\"n/a\"");
-	rejects(WHOOP_C_CYCLE, bad, good,
-	    "cycle 1400000001: score: expected an object, got a string");
+	kept(WHOOP_C_CYCLE, bad, good,
+	    "score: expected an object, got a string");
 	CY("1400000001", "7", START, "\"Z\"", "\"SCORED\"", "[]");
-	rejects(WHOOP_C_CYCLE, bad, good,
+	kept(WHOOP_C_CYCLE, bad, good,
 	    "score: expected an object, got an array");
 	CY("1400000001", "7", START, "\"Z\"", "\"SCORED\"",
 	    "{\"strain\":21.5}");
-	rejects(WHOOP_C_CYCLE, bad, good,
-	    "cycle 1400000001: score.strain: 21.5 out of range 0..21");
+	kept(WHOOP_C_CYCLE, bad, good,
+	    "score.strain: 21.5 outside the plausible range 0..21");
 	CY("1400000001", "7", START, "\"Z\"", "\"SCORED\"",
 	    "{\"strain\":-0.5}");
-	rejects(WHOOP_C_CYCLE, bad, good, "score.strain: -0.5 out of range");
+	kept(WHOOP_C_CYCLE, bad, good, "score.strain: -0.5 outside the plausible range");
 	CY("1400000001", "7", START, "\"Z\"", "\"SCORED\"",
 	    "{\"average_heart_rate\":76.5}");
-	rejects(WHOOP_C_CYCLE, bad, good, "score.average_heart_rate: expected "
+	kept(WHOOP_C_CYCLE, bad, good, "score.average_heart_rate: expected "
 	    "an integer, got 76.5");
 	CY("1400000001", "7", START, "\"Z\"", "\"SCORED\"",
 	    "{\"max_heart_rate\":301}");
-	rejects(WHOOP_C_CYCLE, bad, good,
-	    "score.max_heart_rate: 301 out of range 0..300");
+	kept(WHOOP_C_CYCLE, bad, good,
+	    "score.max_heart_rate: 301 outside the plausible range 0..300");
 	CY("1400000001", "7", START, "\"Z\"", "\"SCORED\"",
 	    "{\"max_heart_rate\":true}");
-	rejects(WHOOP_C_CYCLE, bad, good,
+	kept(WHOOP_C_CYCLE, bad, good,
 	    "score.max_heart_rate: expected a number, got a boolean");
 	CY("1400000001", "7", START, "\"Z\"", "\"SCORED\"",
 	    "{\"kilojoule\":{}}");
-	rejects(WHOOP_C_CYCLE, bad, good,
+	kept(WHOOP_C_CYCLE, bad, good,
 	    "score.kilojoule: expected a number, got an object");
 	rejects(WHOOP_C_CYCLE, "42", good,
 	    "cycle record 1: expected an object, got a number");
@@ -750,24 +802,24 @@ test_other_rejects(void)
 	snprintf(bad, sizeof(bad), sl,
 	    "\"AAAAAAAA-2222-3333-4444-555555555555\"", "true",
 	    "{\"sleep_needed\":{\"need_from_recent_nap_milli\":5}}");
-	rejects(WHOOP_C_SLEEP, bad, good, "sleep aaaaaaaa-2222-3333-4444-"
-	    "555555555555: score.sleep_needed.need_from_recent_nap_milli: 5 "
-	    "out of range <= 0");
+	kept(WHOOP_C_SLEEP, bad, good, "score.sleep_needed."
+	    "need_from_recent_nap_milli: 5 outside the plausible range <= 0");
 	snprintf(bad, sizeof(bad), sl,
 	    "\"aaaaaaaa-2222-3333-4444-555555555555\"", "true",
 	    "{\"stage_summary\":7}");
-	rejects(WHOOP_C_SLEEP, bad, good,
+	kept(WHOOP_C_SLEEP, bad, good,
 	    "score.stage_summary: expected an object, got a number");
 	snprintf(bad, sizeof(bad), sl,
 	    "\"aaaaaaaa-2222-3333-4444-555555555555\"", "true",
 	    "{\"stage_summary\":{\"total_rem_sleep_time_milli\":-1}}");
-	rejects(WHOOP_C_SLEEP, bad, good,
-	    "score.stage_summary.total_rem_sleep_time_milli: -1 out of range");
+	kept(WHOOP_C_SLEEP, bad, good,
+	    "score.stage_summary.total_rem_sleep_time_milli: -1 outside");
 	snprintf(bad, sizeof(bad), sl,
 	    "\"aaaaaaaa-2222-3333-4444-555555555555\"", "true",
 	    "{\"sleep_efficiency_percentage\":100.5}");
-	rejects(WHOOP_C_SLEEP, bad, good,
-	    "score.sleep_efficiency_percentage: 100.5 out of range 0..100");
+	kept(WHOOP_C_SLEEP, bad, good,
+	    "score.sleep_efficiency_percentage: 100.5 outside the "
+	    "plausible range 0..100");
 
 	/* The UUID key is stored lowercase. */
 	snprintf(bad, sizeof(bad), "{\"records\":[%s]}", good);
@@ -793,52 +845,53 @@ test_other_rejects(void)
 	    "\"yoga\"", "-1", "null");
 	snprintf(bad, sizeof(bad), wo, "cccccccc-2222-3333-4444-555555555555",
 	    "\"yoga\"", "-2", "null");
-	rejects(WHOOP_C_WORKOUT, bad, good,
-	    "workout cccccccc-2222-3333-4444-555555555555: sport_id: -2 out "
-	    "of range >= -1");
+	kept(WHOOP_C_WORKOUT, bad, good,
+	    "sport_id: -2 outside the plausible range >= -1");
 	snprintf(bad, sizeof(bad), wo, "cccccccc-2222-3333-4444-555555555555",
 	    "5", "1", "null");
-	rejects(WHOOP_C_WORKOUT, bad, good,
+	kept(WHOOP_C_WORKOUT, bad, good,
 	    "sport_name: expected a string, got a number");
 	snprintf(bad, sizeof(bad), wo, "cccccccc-2222-3333-4444-555555555555",
 	    "null", "1", "null");
-	rejects(WHOOP_C_WORKOUT, bad, good,
+	kept(WHOOP_C_WORKOUT, bad, good,
 	    "sport_name: required field is null");
 	snprintf(bad, sizeof(bad), wo, "cccccccc-2222-3333-4444-555555555555",
 	    "\"yoga\"", "1", "{\"percent_recorded\":100.01}");
-	rejects(WHOOP_C_WORKOUT, bad, good,
-	    "score.percent_recorded: 100.01 out of range 0..100");
+	kept(WHOOP_C_WORKOUT, bad, good,
+	    "score.percent_recorded: 100.01 outside the plausible "
+	    "range 0..100");
 	snprintf(bad, sizeof(bad), wo, "cccccccc-2222-3333-4444-555555555555",
 	    "\"yoga\"", "1",
 	    "{\"zone_durations\":{\"zone_four_milli\":-10}}");
-	rejects(WHOOP_C_WORKOUT, bad, good,
-	    "score.zone_durations.zone_four_milli: -10 out of range >= 0");
+	kept(WHOOP_C_WORKOUT, bad, good,
+	    "score.zone_durations.zone_four_milli: -10 outside");
 	snprintf(bad, sizeof(bad), wo, "cccccccc-2222-3333-4444-555555555555",
 	    "\"yoga\"", "1", "{\"strain\":\"1e3\"}");
-	rejects(WHOOP_C_WORKOUT, bad, good,
+	kept(WHOOP_C_WORKOUT, bad, good,
 	    "score.strain: expected a number, got a string");
 
 	snprintf(good, sizeof(good), "{\"cycle_id\":9,\"sleep_id\":"
 	    "\"dddddddd-2222-3333-4444-555555555555\",\"user_id\":7,"
 	    "\"created_at\":\"2026-03-20T06:00:00.000Z\",\"updated_at\":"
 	    "\"2026-03-20T06:00:00.000Z\",\"score_state\":\"PENDING_SCORE\"}");
-	rejects(WHOOP_C_RECOVERY, "{\"cycle_id\":8,\"sleep_id\":"
+	kept(WHOOP_C_RECOVERY, "{\"cycle_id\":8,\"sleep_id\":"
 	    "\"dddddddd-2222-3333-4444-555555555555\",\"user_id\":7,"
 	    "\"created_at\":\"2026-03-20T06:00:00.000Z\",\"updated_at\":"
 	    "\"2026-03-20T06:00:00.000Z\",\"score_state\":\"SCORED\","
 	    "\"score\":{\"user_calibrating\":\"no\"}}", good,
-	    "recovery 8: score.user_calibrating: expected true or false, got "
-	    "a string");
-	rejects(WHOOP_C_RECOVERY, "{\"cycle_id\":8,\"user_id\":7,"
+	    "score.user_calibrating: expected true or false, got a "
+	    "string");
+	kept(WHOOP_C_RECOVERY, "{\"cycle_id\":8,\"user_id\":7,"
 	    "\"created_at\":\"2026-03-20T06:00:00.000Z\",\"updated_at\":"
 	    "\"2026-03-20T06:00:00.000Z\",\"score_state\":\"SCORED\"}", good,
-	    "recovery 8: sleep_id: required field is missing");
-	rejects(WHOOP_C_RECOVERY, "{\"cycle_id\":8,\"sleep_id\":"
+	    "sleep_id: required field is missing");
+	kept(WHOOP_C_RECOVERY, "{\"cycle_id\":8,\"sleep_id\":"
 	    "\"dddddddd-2222-3333-4444-555555555555\",\"user_id\":7,"
 	    "\"created_at\":\"2026-03-20T06:00:00.000Z\",\"updated_at\":"
 	    "\"2026-03-20T06:00:00.000Z\",\"score_state\":\"SCORED\","
 	    "\"score\":{\"recovery_score\":101}}", good,
-	    "score.recovery_score: 101 out of range 0..100");
+	    "score.recovery_score: 101 outside the plausible range "
+	    "0..100");
 }
 
 /* Whole-page failures: -1, WHOOP_E_PROTO, nothing returned. */

@@ -194,6 +194,9 @@ test_schema_agrees(void)
 			if (strcmp(name, "account_id") == 0 ||
 			    strcmp(name, "synced_at") == 0 ||
 			    strcmp(name, "raw") == 0 ||
+			    strcmp(name, "implausible") == 0 ||
+			    (c == WHOOP_C_RECOVERY &&
+			    strcmp(name, "sleep_start") == 0) ||
 			    (c == WHOOP_C_BODY && strcmp(name, "id") == 0))
 				continue;
 			found = 0;
@@ -208,11 +211,19 @@ test_schema_agrees(void)
 					    sqltype(cs->fields[i].type));
 					bad++;
 				}
-				/* NOT NULL: the mapper must insist on it. */
-				if (sqlite3_column_int(st, 3) &&
-				    !cs->fields[i].required) {
-					diag("%s.%s is NOT NULL but optional",
-					    cs->table, name);
+				/*
+				 * NOT NULL: the mapper must insist on it,
+				 * and only there (elsewhere it keeps the
+				 * record and stores NULL).
+				 */
+				if (sqlite3_column_int(st, 3) !=
+				    cs->fields[i].notnull ||
+				    (cs->fields[i].notnull &&
+				    !cs->fields[i].required)) {
+					diag("%s.%s: NOT NULL is %d, colspec "
+					    "notnull %d", cs->table, name,
+					    sqlite3_column_int(st, 3),
+					    cs->fields[i].notnull);
 					bad++;
 				}
 			}
@@ -391,10 +402,37 @@ test_single(void)
 static void
 test_delete_missing(void)
 {
+	struct whoop_page pg;
 	const char	*keep[3];
-	int		 removed = -1;
+	int		 removed = -1, n[3];
 
-	/* Recovery: the window is its cycle's start. */
+	/*
+	 * Recovery: the window is its sleep's start, as WHOOP fetches it.
+	 * The sleeps were stored after the recoveries: the key followed.
+	 */
+	is_str(text("SELECT sleep_start FROM recovery WHERE cycle_id = "
+	    "1439870211"), "2026-04-02T00:47:19.330Z",
+	    "recovery.sleep_start is its sleep's start");
+	ok(num("SELECT count(*) FROM recovery WHERE cycle_id = 1437102377 "
+	    "AND sleep_start IS NULL") == 1, "its sleep not stored: unknown");
+	/* The sleep is edited to begin three hours before its cycle. */
+	page_of(WHOOP_C_SLEEP, "sleep_page.json",
+	    "\"start\": \"2026-04-02T00:47:19.330Z\"",
+	    "\"start\": \"2026-04-01T21:47:19.330Z\"", &pg);
+	ok(store_page(ACCT, &pg, n) == 0 && n[2] == 1, "sleep edited");
+	whoop_page_free(&pg);
+	is_str(text("SELECT sleep_start FROM recovery WHERE cycle_id = "
+	    "1439870211"), "2026-04-01T21:47:19.330Z",
+	    "an edited sleep moves its recovery's key");
+	ok(whoop_store_delete_missing(w, ACCT, WHOOP_C_RECOVERY,
+	    "2026-04-01T23:00:00.000Z", "2026-04-03T00:00:00.000Z", NULL, 0,
+	    &removed) == 0 && removed == 0 && num("SELECT count(*) FROM "
+	    "recovery") == 2, "a window starting between the sleep's start "
+	    "and the cycle's did not ask for the recovery: it stays");
+	page_of(WHOOP_C_SLEEP, "sleep_page.json", NULL, NULL, &pg);
+	ok(store_page(ACCT, &pg, n) == 0 && n[2] == 1, "sleep edited back");
+	whoop_page_free(&pg);
+
 	ok(whoop_store_delete_missing(w, ACCT, WHOOP_C_RECOVERY,
 	    "2026-04-01T12:00:00.000Z", "2026-04-03T00:00:00.000Z", NULL, 0,
 	    &removed) == 0 && removed == 1, "recovery of the cycle in the "
@@ -423,7 +461,7 @@ test_delete_missing(void)
 	    == 1, "recovery cascade is not implied");
 	ok(whoop_store_delete_missing(w, ACCT, WHOOP_C_RECOVERY, NULL, NULL,
 	    NULL, 0, &removed) == 0 && removed == 0,
-	    "a recovery whose cycle is not stored is never removed");
+	    "a recovery whose sleep is not stored is never removed");
 
 	/* The window's end is exclusive: a start equal to it stays. */
 	ok(whoop_store_delete_missing(w, ACCT, WHOOP_C_CYCLE, NULL,
@@ -461,6 +499,86 @@ test_delete_missing(void)
 	    NULL, 0, &removed) == -1, "profile is not a collection");
 	ok(num("SELECT count(*) FROM temp.whoop_keep") == 0,
 	    "kept keys do not linger");
+}
+
+/* An implausible value is stored as sent; a reject is kept as sent. */
+static void
+test_odd_and_rejects(void)
+{
+	struct whoop_page		 pg;
+	struct whoop_reject_row		*rows;
+	struct whoop_reject		 rj;
+	char				 buf[WHOOP_TIMESTR_LEN];
+	size_t				 nrows;
+	long				 cnt;
+	int				 n[3], found, removed;
+
+	page_of(WHOOP_C_SLEEP, "sleep_page.json",
+	    "\"need_from_recent_nap_milli\": -2136600",
+	    "\"need_from_recent_nap_milli\": 2136600", &pg);
+	ok(pg.nrecs == 2 && pg.nodd == 1, "a sleep with an implausible "
+	    "value is kept (%zu, %zu)", pg.nrecs, pg.nodd);
+	ok(store_page(ACCT, &pg, n) == 0 && n[2] == 1, "and stored");
+	whoop_page_free(&pg);
+	ok(num("SELECT count(*) FROM sleep WHERE need_from_recent_nap_milli "
+	    "= 2136600 AND implausible LIKE "
+	    "'score.sleep_needed.need_from_recent_nap_milli: 2136600 outside "
+	    "the plausible range <= 0'") == 1, "as sent, and marked");
+	ok(whoop_store_count_implausible(w, ACCT, WHOOP_C_SLEEP, &cnt) == 0 &&
+	    cnt == 1, "counted: %ld", cnt);
+	page_of(WHOOP_C_SLEEP, "sleep_page.json", NULL, NULL, &pg);
+	ok(store_page(ACCT, &pg, n) == 0 && num("SELECT count(*) FROM sleep "
+	    "WHERE implausible IS NOT NULL") == 0, "plausible again: unmarked");
+	whoop_page_free(&pg);
+
+	memset(&rj, 0, sizeof(rj));
+	rj.raw = "{\"user_id\":1}";
+	rj.rawlen = strlen(rj.raw);
+	(void)snprintf(rj.reason, sizeof(rj.reason), "sleep record 1: id: "
+	    "required field is missing");
+	ok(whoop_db_begin(w) == 0 &&
+	    whoop_reject_put(w, ACCT, WHOOP_C_SLEEP, &rj,
+	    "2026-04-01T00:00:00.000Z", "2026-04-03T00:00:00.000Z",
+	    "2026-04-03T00:00:00.000Z") == 0 &&
+	    whoop_reject_put(w, ACCT, WHOOP_C_SLEEP, &rj,
+	    "2026-04-02T00:00:00.000Z", "2026-04-04T00:00:00.000Z",
+	    "2026-04-04T00:00:00.000Z") == 0, "a reject put twice");
+	ok(num("SELECT count(*) FROM rejects WHERE first_seen = "
+	    "'2026-04-03T00:00:00.000Z' AND last_seen = "
+	    "'2026-04-04T00:00:00.000Z' AND window_start = "
+	    "'2026-04-02T00:00:00.000Z' AND record_key IS NULL") == 1,
+	    "one row: first and last seen, the latest window");
+	ok(whoop_reject_count(w, ACCT, WHOOP_C_COUNT, &cnt) == 0 && cnt == 1 &&
+	    whoop_reject_count(w, ACCT, WHOOP_C_CYCLE, &cnt) == 0 && cnt == 0,
+	    "counted per collection and in all");
+	ok(whoop_reject_oldest(w, ACCT, WHOOP_C_SLEEP, &found, buf,
+	    sizeof(buf)) == 0 && found && strcmp(buf,
+	    "2026-04-02T00:00:00.000Z") == 0, "its window: %s", buf);
+	ok(whoop_reject_sweep(w, ACCT, WHOOP_C_SLEEP,
+	    "2026-04-03T00:00:00.000Z", "2026-04-05T00:00:00.000Z",
+	    &removed) == 0 && removed == 0, "a pass that began after its "
+	    "window does not sweep it");
+	ok(whoop_reject_sweep(w, ACCT, WHOOP_C_SLEEP,
+	    "2026-04-01T00:00:00.000Z", "2026-04-04T00:00:00.000Z",
+	    &removed) == 0 && removed == 0, "nor a pass that saw it again");
+	ok(whoop_reject_list(w, ACCT, WHOOP_C_SLEEP, &rows, &nrows) == 0 &&
+	    nrows == 1 && strcmp(rows[0].raw, rj.raw) == 0, "listed as sent");
+	whoop_reject_rows_free(rows, nrows);
+	ok(whoop_reject_sweep(w, ACCT, WHOOP_C_SLEEP,
+	    "2026-04-01T00:00:00.000Z", "2026-04-05T00:00:00.000Z",
+	    &removed) == 0 && removed == 1, "a complete pass over its window "
+	    "that no longer saw it: swept");
+	(void)snprintf(rj.key, sizeof(rj.key), "%s",
+	    "0c4b8a72-5e19-4f3d-b6a0-e2d7c9f81a34");
+	ok(whoop_reject_put(w, ACCT, WHOOP_C_SLEEP, &rj, NULL, NULL,
+	    "2026-04-05T00:00:00.000Z") == 0 &&
+	    whoop_reject_oldest(w, ACCT, WHOOP_C_SLEEP, &found, buf,
+	    sizeof(buf)) == 0 && found && buf[0] == '\0',
+	    "an open window is the oldest");
+	ok(whoop_reject_forget(w, ACCT, WHOOP_C_SLEEP, rj.key, &removed) ==
+	    0 && removed == 1 && num("SELECT count(*) FROM rejects") == 0,
+	    "forgotten once its key is stored");
+	whoop_db_rollback(w);
 }
 
 static void
@@ -528,6 +646,7 @@ main(void)
 	test_upsert();
 	test_single();
 	test_delete_missing();
+	test_odd_and_rejects();
 	test_refusals();
 
 	whoop_free(w);
