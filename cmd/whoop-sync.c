@@ -32,6 +32,7 @@ struct run {
 	struct whoop_http	*h;
 	struct whoop_key	 key;
 	struct whoop_config	*conf;
+	const char		*keypath;	/* for the key.new hint */
 	int			 dry, verbose, tty;
 	int			 want[WHOOP_C_COUNT];
 	const char		*since;		/* -s, canonical */
@@ -438,6 +439,8 @@ sync_account(struct run *r, int64_t id)
 	a.id = id;
 	if (whoop_cred_load(w, &r->key, id, &a.cred) == -1) {
 		/* Its messages name the account already. */
+		if (r->conf->key_command == NULL)
+			whoop_cred_wrongkey_hint(w, r->keypath, id);
 		warnx("%s", whoop_errmsg(w));
 		r->worst = whoop_exit_worse(r->worst, whoop_exitcode(w));
 		return;
@@ -525,15 +528,15 @@ health(const struct whoop_paths *p, const struct whoop_config *c)
 	struct whoop_key		 key;
 	char				*report = NULL;
 	size_t				 n = 0, i, j;
-	int				 bad = 0, rc;
+	int				 bad = 0, rc, haskey = 0;
 
 	rc = whoop_db_check(w, 1, &report);
 	if (rc != 0) {
-		printf("fail\tdatabase\t%s\n", rc == 1 ? report :
+		printf("fail\tdatabase\t%s\n", rc == 1 ? whoop_esc(report) :
 		    whoop_errmsg(w));
 		bad = 1;
 	} else
-		printf("ok\tdatabase\t%s\n", p->db);
+		printf("ok\tdatabase\t%s\n", whoop_esc(p->db));
 	free(report);
 	if (whoop_key_load(w, c->key_command ? NULL : p->key, c->key_command,
 	    &key) == -1) {
@@ -541,11 +544,13 @@ health(const struct whoop_paths *p, const struct whoop_config *c)
 		bad = 1;
 	} else {
 		printf("ok\tkey\t%s\n", c->key_command ? "key_command" :
-		    p->key);
-		whoop_key_wipe(&key);
+		    whoop_esc(p->key));
+		haskey = 1;
 	}
 	if (whoop_account_infos(w, &ai, &n) == -1) {
 		printf("fail\taccounts\t%s\n", whoop_errmsg(w));
+		if (haskey)
+			whoop_key_wipe(&key);
 		return WHOOP_EXIT_FAIL;
 	}
 	if (n == 0) {
@@ -559,9 +564,25 @@ health(const struct whoop_paths *p, const struct whoop_config *c)
 
 		printf("%s\t%lld\ttoken\t%s\n", ok ? "ok" : "fail",
 		    (long long)ai[i].account, ok ? "usable" :
-		    strcmp(ai[i].status, "active") ? ai[i].status :
+		    strcmp(ai[i].status, "active") ? whoop_esc(ai[i].status) :
 		    "expired without a refresh token");
 		bad |= !ok;
+		/*
+		 * A key that loads proves nothing about the tokens: open
+		 * every sealed column of the account with it (no network).
+		 */
+		if (haskey && ai[i].has_tokens) {
+			if (whoop_cred_verify(w, &key, ai[i].account) == -1) {
+				if (c->key_command == NULL)
+					whoop_cred_wrongkey_hint(w, p->key,
+					    ai[i].account);
+				printf("fail\t%lld\tsealed\t%s\n",
+				    (long long)ai[i].account, whoop_errmsg(w));
+				bad = 1;
+			} else
+				printf("ok\t%lld\tsealed\topens with the "
+				    "key\n", (long long)ai[i].account);
+		}
 		for (j = 0; j < NORDER; j++) {
 			const struct whoop_colspec *cs =
 			    whoop_colspec(order[j]);
@@ -573,12 +594,15 @@ health(const struct whoop_paths *p, const struct whoop_config *c)
 			    ss.last_error[0] == '\0';
 			printf("%s\t%lld\t%s\t%s%s%s\n", ok ? "ok" : "fail",
 			    (long long)ai[i].account, cs->name,
-			    ss.last_success[0] ? ss.last_success : "never",
-			    ss.last_error[0] ? "\t" : "", ss.last_error);
+			    ss.last_success[0] ? whoop_esc(ss.last_success) :
+			    "never", ss.last_error[0] ? "\t" : "",
+			    whoop_esc(ss.last_error));
 			bad |= !ok;
 		}
 	}
 	free(ai);
+	if (haskey)
+		whoop_key_wipe(&key);
 	return bad ? WHOOP_EXIT_FAIL : WHOOP_EXIT_OK;
 }
 
@@ -672,11 +696,12 @@ main(int argc, char *argv[])
 	    whoop_config_env(w, &conf) == -1)
 		errx(whoop_exitcode(w), "%s", whoop_errmsg(w));
 	r.conf = &conf;
+	r.keypath = paths.key;
 	r.rescore_days = conf.rescore_days >= 0 ? conf.rescore_days :
 	    DEFAULT_RESCORE_DAYS;
 	if (access(paths.db, F_OK) == -1)
 		errx(WHOOP_EXIT_AUTH, "no database at %s: run whoop-auth first",
-		    paths.db);
+		    whoop_esc(paths.db));
 	if (whoop_db_open(w, paths.db, 0) == -1)
 		errx(whoop_exitcode(w), "%s", whoop_errmsg(w));
 	if (check) {

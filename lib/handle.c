@@ -100,6 +100,55 @@ whoop_clearerr(struct whoop *w)
 	w->errmsg[0] = '\0';
 }
 
+/*
+ * Every message ends on a terminal, and may hold a path from -d or
+ * WHOOP_DB, a name from a file or text from a server: control bytes
+ * (C0, DEL, and C1 as UTF-8 spells them, \xc2\x80-\x9f) become \xHH
+ * in place, so that none of them can move the cursor, set a window
+ * title or clear the screen.  Printable text, UTF-8 included, and
+ * backslashes are left alone: text escaped before stays as it was.
+ */
+static void
+defang(char *msg, size_t sz)
+{
+	static const char hex[] = "0123456789abcdef";
+	char		 out[sizeof(((struct whoop *)0)->errmsg)];
+	size_t		 i, o = 0, n = strlen(msg);
+	unsigned char	 c;
+	int		 esc;
+
+	if (sz > sizeof(out))
+		sz = sizeof(out);
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)msg[i];
+		esc = c < 0x20 || c == 0x7f || (c == 0xc2 && i + 1 < n &&
+		    (unsigned char)msg[i + 1] >= 0x80 &&
+		    (unsigned char)msg[i + 1] <= 0x9f);
+		if (esc && c == 0xc2) {
+			/* Both bytes: \xc2\x9b. */
+			if (o + 8 >= sz)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = 'c';
+			out[o++] = '2';
+			c = (unsigned char)msg[++i];
+		} else if (!esc) {
+			if (o + 1 >= sz)
+				break;
+			out[o++] = (char)c;
+			continue;
+		} else if (o + 4 >= sz)
+			break;
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[c >> 4];
+		out[o++] = hex[c & 0xf];
+	}
+	out[o] = '\0';
+	memcpy(msg, out, o + 1);
+}
+
 int
 whoop_vseterr(struct whoop *w, enum whoop_err code, const char *fmt,
     va_list ap)
@@ -109,6 +158,7 @@ whoop_vseterr(struct whoop *w, enum whoop_err code, const char *fmt,
 	w->errcode = code;
 	/* A truncated message is still better than none. */
 	(void)vsnprintf(w->errmsg, sizeof(w->errmsg), fmt, ap);
+	defang(w->errmsg, sizeof(w->errmsg));
 	return -1;
 }
 
@@ -147,7 +197,7 @@ whoop_seterrdb(struct whoop *w, const char *fmt, ...)
 {
 	va_list		 ap;
 	size_t		 n;
-	int		 rc;
+	int		 rc, sys;
 	enum whoop_err	 code = WHOOP_E_DB;
 
 	if (w == NULL)
@@ -175,7 +225,17 @@ whoop_seterrdb(struct whoop *w, const char *fmt, ...)
 	whoop_vseterr(w, code, fmt, ap);
 	va_end(ap);
 	n = strlen(w->errmsg);
-	if (rc == SQLITE_READONLY_DIRECTORY) {
+	sys = w->db != NULL ? sqlite3_system_errno(w->db) : 0;
+	if (((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL) &&
+	    sys != 0) {
+		/*
+		 * "disk I/O error" sends a person to check the disk; the
+		 * system's own word (file too large past ulimit -f, no
+		 * space left, quota exceeded) says what to look at.
+		 */
+		(void)snprintf(w->errmsg + n, sizeof(w->errmsg) - n, ": %s",
+		    strerror(sys));
+	} else if (rc == SQLITE_READONLY_DIRECTORY) {
 		/* SQLite says "attempt to write a readonly database". */
 		const char	*f = sqlite3_db_filename(w->db, "main");
 		char		 esc[256];
@@ -188,6 +248,7 @@ whoop_seterrdb(struct whoop *w, const char *fmt, ...)
 	} else
 		(void)snprintf(w->errmsg + n, sizeof(w->errmsg) - n, ": %s",
 		    w->db != NULL ? sqlite3_errmsg(w->db) : "no database");
+	defang(w->errmsg, sizeof(w->errmsg));
 	return -1;
 }
 
@@ -216,4 +277,18 @@ whoop_escape(char *buf, size_t bufsz, const char *s, size_t len)
 		}
 	}
 	buf[o] = '\0';
+}
+
+const char *
+whoop_esc(const char *s)
+{
+	static char	 buf[8][1024];
+	static int	 next;
+	char		*b = buf[next];
+
+	next = (next + 1) % 8;
+	if (s == NULL)
+		s = "";
+	whoop_escape(b, sizeof(buf[0]), s, strlen(s));
+	return b;
 }
