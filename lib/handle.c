@@ -1,10 +1,15 @@
 /*
  * The library handle: the last error and the open database.
  */
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -192,6 +197,47 @@ whoop_seterrno(struct whoop *w, enum whoop_err code, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * Why a write failed, as an errno, or 0.  SQLite's own record of it
+ * (sqlite3_system_errno) is read from errno after the fact, and a short
+ * write at a limit is no error to the system at all; so when SQLite has
+ * none of the errors a person can act on, look at the limits it hit:
+ * the file size limit (ulimit -f) against the database and its -wal,
+ * and the free space of the filesystem.
+ */
+static int
+write_cause(sqlite3 *db)
+{
+	struct rlimit	 rl;
+	struct statvfs	 vfs;
+	struct stat	 st;
+	const char	*f = sqlite3_db_filename(db, "main");
+	char		 wal[4096];
+	off_t		 big = 0;
+	int		 sys = sqlite3_system_errno(db);
+
+	if (sys == EFBIG || sys == ENOSPC || sys == EDQUOT)
+		return sys;
+	if (f == NULL || *f == '\0')
+		return sys;
+	if (stat(f, &st) == 0)
+		big = st.st_size;
+	if ((size_t)snprintf(wal, sizeof(wal), "%s-wal", f) < sizeof(wal) &&
+	    stat(wal, &st) == 0 && st.st_size > big)
+		big = st.st_size;
+	/* Within a page or two of the limit: the next write crossed it. */
+	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)big + 2 * 65536 >= rl.rlim_cur)
+		return EFBIG;
+	if (statvfs(f, &vfs) == 0 && geteuid() != 0 &&
+	    (unsigned long long)vfs.f_bavail * vfs.f_frsize < 2 * 65536)
+		return ENOSPC;
+	if (statvfs(f, &vfs) == 0 &&
+	    (unsigned long long)vfs.f_bfree * vfs.f_frsize < 2 * 65536)
+		return ENOSPC;
+	return sys;
+}
+
 int
 whoop_seterrdb(struct whoop *w, const char *fmt, ...)
 {
@@ -225,9 +271,8 @@ whoop_seterrdb(struct whoop *w, const char *fmt, ...)
 	whoop_vseterr(w, code, fmt, ap);
 	va_end(ap);
 	n = strlen(w->errmsg);
-	sys = w->db != NULL ? sqlite3_system_errno(w->db) : 0;
 	if (((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL) &&
-	    sys != 0) {
+	    (sys = write_cause(w->db)) != 0) {
 		/*
 		 * "disk I/O error" sends a person to check the disk; the
 		 * system's own word (file too large past ulimit -f, no
