@@ -32,7 +32,9 @@ struct run {
 	struct whoop_http	*h;
 	struct whoop_key	 key;
 	struct whoop_config	*conf;
-	const char		*keypath;	/* for the key.new hint */
+	struct whoop_key	 newkey;	/* KEY.new, if a rotation */
+	char			 newpath[4096];	/* was cut short: hints */
+	int			 has_newkey;
 	int			 dry, verbose, tty;
 	int			 want[WHOOP_C_COUNT];
 	const char		*since;		/* -s, canonical */
@@ -439,8 +441,9 @@ sync_account(struct run *r, int64_t id)
 	a.id = id;
 	if (whoop_cred_load(w, &r->key, id, &a.cred) == -1) {
 		/* Its messages name the account already. */
-		if (r->conf->key_command == NULL)
-			whoop_cred_wrongkey_hint(w, r->keypath, id);
+		if (r->has_newkey)
+			whoop_cred_wrongkey_hint(w, &r->newkey, r->newpath,
+			    id);
 		warnx("%s", whoop_errmsg(w));
 		r->worst = whoop_exit_worse(r->worst, whoop_exitcode(w));
 		return;
@@ -525,10 +528,10 @@ health(const struct whoop_paths *p, const struct whoop_config *c)
 {
 	struct whoop_account_info	*ai = NULL;
 	struct whoop_syncstate		 ss;
-	struct whoop_key		 key;
-	char				*report = NULL;
+	struct whoop_key		 key, newkey;
+	char				*report = NULL, newpath[4096];
 	size_t				 n = 0, i, j;
-	int				 bad = 0, rc, haskey = 0;
+	int				 bad = 0, rc, haskey = 0, hasnew = 0;
 
 	rc = whoop_db_check(w, 1, &report);
 	if (rc != 0) {
@@ -546,11 +549,16 @@ health(const struct whoop_paths *p, const struct whoop_config *c)
 		printf("ok\tkey\t%s\n", c->key_command ? "key_command" :
 		    whoop_esc(p->key));
 		haskey = 1;
+		if (c->key_command == NULL)
+			hasnew = whoop_key_load_new(w, p->key, &newkey,
+			    newpath, sizeof(newpath));
 	}
 	if (whoop_account_infos(w, &ai, &n) == -1) {
 		printf("fail\taccounts\t%s\n", whoop_errmsg(w));
 		if (haskey)
 			whoop_key_wipe(&key);
+		if (hasnew)
+			whoop_key_wipe(&newkey);
 		return WHOOP_EXIT_FAIL;
 	}
 	if (n == 0) {
@@ -573,9 +581,9 @@ health(const struct whoop_paths *p, const struct whoop_config *c)
 		 */
 		if (haskey && ai[i].has_tokens) {
 			if (whoop_cred_verify(w, &key, ai[i].account) == -1) {
-				if (c->key_command == NULL)
-					whoop_cred_wrongkey_hint(w, p->key,
-					    ai[i].account);
+				if (hasnew)
+					whoop_cred_wrongkey_hint(w, &newkey,
+					    newpath, ai[i].account);
 				printf("fail\t%lld\tsealed\t%s\n",
 				    (long long)ai[i].account, whoop_errmsg(w));
 				bad = 1;
@@ -603,6 +611,8 @@ health(const struct whoop_paths *p, const struct whoop_config *c)
 	free(ai);
 	if (haskey)
 		whoop_key_wipe(&key);
+	if (hasnew)
+		whoop_key_wipe(&newkey);
 	return bad ? WHOOP_EXIT_FAIL : WHOOP_EXIT_OK;
 }
 
@@ -696,7 +706,6 @@ main(int argc, char *argv[])
 	    whoop_config_env(w, &conf) == -1)
 		errx(whoop_exitcode(w), "%s", whoop_errmsg(w));
 	r.conf = &conf;
-	r.keypath = paths.key;
 	r.rescore_days = conf.rescore_days >= 0 ? conf.rescore_days :
 	    DEFAULT_RESCORE_DAYS;
 	if (access(paths.db, F_OK) == -1)
@@ -717,6 +726,10 @@ main(int argc, char *argv[])
 	if (whoop_key_load(w, conf.key_command ? NULL : paths.key,
 	    conf.key_command, &r.key) == -1)
 		errx(whoop_exitcode(w), "%s", whoop_errmsg(w));
+	/* Before the sandbox, which leaves no way to the key's directory. */
+	if (conf.key_command == NULL)
+		r.has_newkey = whoop_key_load_new(w, paths.key, &r.newkey,
+		    r.newpath, sizeof(r.newpath));
 	if ((r.h = whoop_http_new(w, "whoop-sync/" WHOOP_VERSION)) == NULL)
 		errx(whoop_exitcode(w), "%s", whoop_errmsg(w));
 	/*
@@ -750,6 +763,7 @@ main(int argc, char *argv[])
 
 	free(ids);
 	whoop_key_wipe(&r.key);
+	whoop_key_wipe(&r.newkey);
 	whoop_http_free(r.h);
 	whoop_unlock(lockfd);
 	whoop_config_free(&conf);

@@ -429,34 +429,26 @@ whoop_cred_count_keyed(struct whoop *w, const struct whoop_key *key,
 }
 
 /*
- * After "sealed under another key" for an account: when keypath.new
- * (what whoop-auth -K writes first) opens the account's blobs, a
- * rotation was cut short between its commit and its rename; say so, and
- * how to finish it.  The error is kept either way.
+ * After "sealed under another key" for an account: when newkey (the
+ * KEY.new that whoop-auth -K writes first, loaded by the caller, shown as
+ * newpath) opens the account's blobs, a rotation was cut short between
+ * its commit and its rename; say so, and how to finish it.  The error is
+ * kept either way.
  */
 void
-whoop_cred_wrongkey_hint(struct whoop *w, const char *keypath,
-    int64_t account)
+whoop_cred_wrongkey_hint(struct whoop *w, const struct whoop_key *newkey,
+    const char *newpath, int64_t account)
 {
-	struct whoop_key	 k;
 	enum whoop_err		 code;
-	char			 msg[sizeof(w->errmsg)], newpath[4096];
-	int			 n, opens;
+	char			 msg[sizeof(w->errmsg)];
+	int			 opens;
 
 	if (w == NULL || whoop_errcode(w) != WHOOP_E_KEY_WRONG ||
-	    keypath == NULL)
+	    newkey == NULL || newpath == NULL)
 		return;
 	code = whoop_errcode(w);
 	(void)snprintf(msg, sizeof(msg), "%s", whoop_errmsg(w));
-	n = snprintf(newpath, sizeof(newpath), "%s.new", keypath);
-	if (n < 0 || (size_t)n >= sizeof(newpath))
-		return;
-	if (whoop_key_load(w, newpath, NULL, &k) == -1) {
-		whoop_seterr(w, code, "%s", msg);
-		return;
-	}
-	opens = whoop_cred_verify(w, &k, account) == 0;
-	whoop_key_wipe(&k);
+	opens = whoop_cred_verify(w, newkey, account) == 0;
 	if (opens)
 		whoop_seterr(w, code, "%s; %s opens it: a key rotation was "
 		    "interrupted; run whoop-auth -K to finish it", msg,

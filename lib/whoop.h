@@ -579,11 +579,19 @@ int	 whoop_cred_verify(struct whoop *, const struct whoop_key *,
 int	 whoop_cred_count_keyed(struct whoop *, const struct whoop_key *,
 	    long *mine, long *other);
 /*
- * After WHOOP_E_KEY_WRONG for account: if keypath.new opens it, add to
- * the message that a rotation was interrupted and whoop-auth -K ends it.
+ * After WHOOP_E_KEY_WRONG for account: if newkey (KEY.new, shown as
+ * newpath) opens it, add to the message that a key rotation was
+ * interrupted and that whoop-auth -K finishes it.
  */
-void	 whoop_cred_wrongkey_hint(struct whoop *, const char *keypath,
+void	 whoop_cred_wrongkey_hint(struct whoop *,
+	    const struct whoop_key *newkey, const char *newpath,
 	    int64_t account);
+/*
+ * KEY.new, left by a key rotation cut short, if there is one: 1 and the
+ * key loaded (wipe it), 0 if there is none or it does not load.
+ */
+int	 whoop_key_load_new(struct whoop *, const char *keypath,
+	    struct whoop_key *, char *newpath, size_t newpathsz);
 int	 whoop_account_set_status(struct whoop *, int64_t account,
 	    const char *status);
 /*

@@ -1969,6 +1969,18 @@ def c_issue(sim, arg):
     return sim.issue(sim.new_grant(user, sim.client_id, scope))
 
 
+def c_profile(sim, arg):
+    """Change a user's profile text (issue 12: an email holding terminal
+    escapes).  Only the text fields WHOOP lets a person edit."""
+    u = sim.user(int(arg.get("user", 1)))
+    for k in ("email", "first_name", "last_name"):
+        if k in arg:
+            if not isinstance(arg[k], str):
+                raise ValueError("%s must be a string" % k)
+            u.profile[k] = arg[k]
+    return dict(u.profile)
+
+
 CONTROL = {
     ("GET", "/_sim/health"): c_health,
     ("GET", "/_sim/client"): c_client,
@@ -1985,6 +1997,7 @@ CONTROL = {
     ("POST", "/_sim/expire"): c_expire,
     ("POST", "/_sim/revoke"): c_revoke,
     ("POST", "/_sim/issue"): c_issue,
+    ("POST", "/_sim/profile"): c_profile,
 }
 
 
