@@ -124,8 +124,20 @@ revoke_remote(struct run *r, int64_t id)
 	struct whoop_cred	 c;
 	int			 rc;
 
-	if (whoop_cred_load(w, &r->key, id, &c) == -1)
+	if (whoop_cred_load(w, &r->key, id, &c) == -1) {
+		struct whoop_key	 nk;
+		char			 np[4096];
+
+		/* A rotation cut short: say that key.new opens them. */
+		if (r->conf.key_command == NULL &&
+		    whoop_errcode(w) == WHOOP_E_KEY_WRONG &&
+		    whoop_key_load_new(w, r->paths.key, &nk, np,
+		    sizeof(np)) == 1) {
+			whoop_cred_wrongkey_hint(w, &nk, np, id);
+			whoop_key_wipe(&nk);
+		}
 		return -1;
+	}
 	if ((rc = ensure_fresh(r, &c, 0)) != 0)
 		goto out;
 	if ((rc = whoop_oauth_revoke(r->h, c.tok.access_token)) != 1)

@@ -197,6 +197,9 @@ like "$err" "sealed under another key .*; $KEY.new opens it: a key rotation was 
 run whoop-sync -c
 is "$rc" 1 "after the kill: -c fails"
 like "$out" "^fail	$ACCT	sealed	.*$KEY.new opens it" "-c says so too"
+run whoop-revoke -f -a "$ACCT"
+is "$rc" 1 "after the kill: whoop-revoke fails, keeping the tokens"
+like "$err" "$KEY.new opens it: a key rotation was interrupted" "and says key.new opens them"
 run whoop-auth -l
 like "$err" "$KEY.new exists: a key rotation was interrupted" "-l warns"
 run whoop-auth -K
