@@ -456,11 +456,14 @@ int	 whoop_api_page(struct whoop_http *, enum whoop_coll,
 /*
  * listener.c: the loopback redirect listener of whoop-auth (RFC 8252).
  * Binds 127.0.0.1 (and ::1 for a "localhost" redirect URI) only, and
- * takes exactly one valid callback: GET on the callback path with the
- * expected state.  Other paths and methods get 404 and 405 and the flow
- * goes on; a wrong or missing state gets 400.  Each of these counts as a
- * bad request, so a flood of junk cannot hold the listener open: too many
- * bad requests, or the deadline, end it.
+ * takes exactly one valid callback: GET on the callback path, with a Host
+ * of 127.0.0.1:PORT, localhost:PORT or [::1]:PORT, and the expected
+ * state.  Other paths and methods get 404 and 405 and the flow goes on;
+ * another Host gets 421 (400 without one), a wrong or missing state 400.
+ * Each of these counts as a bad request, so a flood of junk cannot hold
+ * the listener open: too many bad requests, or the deadline, end it.
+ * Connections are served side by side (poll), each with its own read
+ * deadline, so that idle ones cannot delay the browser's callback.
  */
 struct whoop_listener;
 
