@@ -464,8 +464,10 @@ login(const struct whoop_paths *p, struct whoop_config *c, int port_opt,
 	}
 	if (whoop_api_page(h, WHOOP_C_PROFILE, tok.access_token, NULL, NULL,
 	    NULL, 0, &page) == -1 || page.nrecs != 1) {
-		warnx("profile: %s", page.nrejected ? page.reject_msg :
-		    whoop_errmsg(w));
+		/* Through the handle: its messages are escaped. */
+		if (page.nrejected)
+			whoop_seterr(w, WHOOP_E_PROTO, "%s", page.reject_msg);
+		warnx("profile: %s", whoop_errmsg(w));
 		rc = page.nrejected ? WHOOP_EXIT_FAIL : whoop_exitcode(w);
 		whoop_page_free(&page);
 		whoop_tokens_clear(&tok);
