@@ -218,12 +218,16 @@ whoop_httpreq_parse(struct whoop *w, const char *head, size_t len,
 	 * Origin-form only: an absolute URL or "*" names something this
 	 * listener is not.  A fragment is never sent by a browser.
 	 */
-	if (*t != '/')
+	if (*t != '/') {
+		whoop_httpreq_free(req);
 		return whoop_seterr(w, WHOOP_E_PARSE,
 		    "request target is not an absolute path");
-	if (memchr(t, '#', (size_t)(tend - t)) != NULL)
+	}
+	if (memchr(t, '#', (size_t)(tend - t)) != NULL) {
+		whoop_httpreq_free(req);
 		return whoop_seterr(w, WHOOP_E_PARSE,
 		    "request target has a fragment");
+	}
 	qm = memchr(t, '?', (size_t)(tend - t));
 	req->path = pct_decode(t, (size_t)((qm ? qm : tend) - t), 0, 1);
 	if (req->path == NULL) {
