@@ -8,6 +8,7 @@
  * key (-K).
  */
 #include <sys/types.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <err.h>
@@ -24,6 +25,7 @@
 #define DEFAULT_PORT	8765
 #define DEFAULT_PATH	"/callback"
 #define MAX_PASTE	8192
+#define STORE_WAIT	600	/* seconds a login waits for the run lock */
 
 extern char		**environ;
 static struct whoop	*w;
@@ -34,7 +36,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: whoop-auth [-np] [-d file] [-P port] [-t seconds]\n"
 	    "       whoop-auth -l [-d file]\n"
-	    "       whoop-auth -K [-d file]\n"
+	    "       whoop-auth -K [-d file] [-w seconds]\n"
 	    "       whoop-auth --help | --version\n");
 }
 
@@ -43,7 +45,7 @@ help(void)
 {
 	printf("usage: whoop-auth [-np] [-d file] [-P port] [-t seconds]\n"
 	    "       whoop-auth -l [-d file]\n"
-	    "       whoop-auth -K [-d file]\n"
+	    "       whoop-auth -K [-d file] [-w seconds]\n"
 	    "\n"
 	    "  -d file     database (default $XDG_DATA_HOME/whoop/whoop.db)\n"
 	    "  -K          rotate the key: re-seal every token under a new key\n"
@@ -52,6 +54,7 @@ help(void)
 	    "  -P port     loopback redirect port (default %d)\n"
 	    "  -p          paste mode: read the redirect URL from stdin\n"
 	    "  -t seconds  give up the login after this long (default 300)\n"
+	    "  -w seconds  -K: wait this long for a sync to finish\n"
 	    "\nSee whoop-auth(1).\n", DEFAULT_PORT);
 }
 
@@ -272,10 +275,41 @@ load_or_create_key(const struct whoop_paths *p, const struct whoop_config *c,
 			die(NULL);
 		warnx("created a new key in %s: back it up apart from the "
 		    "database; without it the stored tokens cannot be opened",
-		    p->key);
+		    whoop_esc(p->key));
 	}
 	if (whoop_key_load(w, p->key, NULL, key) == -1)
 		die(NULL);
+}
+
+/* The run lock, waiting (and saying so) for a sync or a rotation. */
+static int
+lock_for_store(const struct whoop_paths *p)
+{
+	int	 fd;
+
+	if ((fd = whoop_lock(w, p->lock, 0)) != -1 ||
+	    whoop_errcode(w) != WHOOP_E_BUSY)
+		return fd;
+	warnx("waiting up to %d seconds for %s (another whoop-sync, "
+	    "whoop-revoke or whoop-auth -K) before storing the login",
+	    STORE_WAIT, whoop_esc(p->lock));
+	return whoop_lock(w, p->lock, STORE_WAIT);
+}
+
+/* The key file as it is now; the one in hand if it is the same. */
+static int
+reload_key(const struct whoop_paths *p, struct whoop_key *key)
+{
+	struct whoop_key	 cur;
+
+	if (whoop_key_load(w, p->key, NULL, &cur) == -1)
+		return -1;
+	if (memcmp(cur.id, key->id, sizeof(cur.id)) != 0)
+		warnx("the key was rotated during the login: sealing under "
+		    "the new key");
+	*key = cur;
+	whoop_key_wipe(&cur);
+	return 0;
 }
 
 static int
@@ -299,10 +333,12 @@ login(const struct whoop_paths *p, struct whoop_config *c, int port_opt,
 	const char			*scopes, *email;
 	int64_t				 account;
 	int				 change, need_refresh, rc;
+	int				 lockfd = -1;
+	char				 keydir[4096], *slash;
 
 	if (c->client_id == NULL || *c->client_id == '\0') {
 		warnx("no client_id: set it in %s or in WHOOP_CLIENT_ID "
-		    "(see whoop-auth(1))", p->config);
+		    "(see whoop-auth(1))", whoop_esc(p->config));
 		return WHOOP_EXIT_CONFIG;
 	}
 	if (whoop_config_client_secret(w, c, &secret) == -1) {
@@ -335,6 +371,12 @@ login(const struct whoop_paths *p, struct whoop_config *c, int port_opt,
 		paste = 1;
 
 	load_or_create_key(p, c, &key);
+	/* The key's directory, read again under the lock (store_key). */
+	(void)snprintf(keydir, sizeof(keydir), "%s", p->key);
+	if ((slash = strrchr(keydir, '/')) != NULL)
+		*(slash == keydir ? slash + 1 : slash) = '\0';
+	else
+		(void)snprintf(keydir, sizeof(keydir), ".");
 	if ((h = whoop_http_new(w, "whoop-auth/" WHOOP_VERSION)) == NULL) {
 		whoop_key_wipe(&key);
 		whoop_freestr(secret);
@@ -380,7 +422,8 @@ login(const struct whoop_paths *p, struct whoop_config *c, int port_opt,
 	 * what is left needs the database's directory, SQLite's temporary
 	 * directory and, read-only, the TLS and resolver files.
 	 */
-	if (whoop_sandbox(w, p->db, WHOOP_SANDBOX_TLS) == -1)
+	if (whoop_sandbox_also(w, p->db, WHOOP_SANDBOX_TLS,
+	    c->key_command != NULL ? NULL : keydir) == -1)
 		die("sandbox");
 
 	memset(&cb, 0, sizeof(cb));
@@ -421,8 +464,10 @@ login(const struct whoop_paths *p, struct whoop_config *c, int port_opt,
 	}
 	if (whoop_api_page(h, WHOOP_C_PROFILE, tok.access_token, NULL, NULL,
 	    NULL, 0, &page) == -1 || page.nrecs != 1) {
-		warnx("profile: %s", page.nrejected ? page.reject_msg :
-		    whoop_errmsg(w));
+		/* Through the handle: its messages are escaped. */
+		if (page.nrejected)
+			whoop_seterr(w, WHOOP_E_PROTO, "%s", page.reject_msg);
+		warnx("profile: %s", whoop_errmsg(w));
 		rc = page.nrejected ? WHOOP_EXIT_FAIL : whoop_exitcode(w);
 		whoop_page_free(&page);
 		whoop_tokens_clear(&tok);
@@ -435,6 +480,24 @@ login(const struct whoop_paths *p, struct whoop_config *c, int port_opt,
 		whoop_tokens_clear(&tok);
 		rc = WHOOP_EXIT_FAIL;
 		goto out;
+	}
+
+	/*
+	 * whoop-auth -K holds the run lock from reading the old key to
+	 * renaming the new one.  Under the lock, the key file is the key
+	 * the database is sealed under: read it again, so that tokens are
+	 * never sealed under a key a rotation has just replaced.
+	 */
+	if (c->key_command == NULL) {
+		if ((lockfd = lock_for_store(p)) == -1 ||
+		    reload_key(p, &key) == -1) {
+			warnx("%s; the login was not stored: run whoop-auth "
+			    "again", whoop_errmsg(w));
+			whoop_page_free(&page);
+			whoop_tokens_clear(&tok);
+			rc = whoop_exitcode(w);
+			goto out;
+		}
 	}
 
 	/* Tokens, profile and the audit event: one transaction. */
@@ -452,14 +515,16 @@ login(const struct whoop_paths *p, struct whoop_config *c, int port_opt,
 	}
 	email = record_text(&page.recs[0], "email");
 	(void)whoop_time_format(tok.expires_at_ms, exp, sizeof(exp));
+	/* The email and the scopes are WHOOP's words: escaped. */
 	printf("account %lld%s%s%s authorized; scopes: %s; access token "
 	    "valid until %s\n", (long long)account, email ? " (" : "",
-	    email ? email : "", email ? ")" : "",
-	    tok.scope ? tok.scope : scopes, exp);
+	    email ? whoop_esc(email) : "", email ? ")" : "",
+	    whoop_esc(tok.scope ? tok.scope : scopes), exp);
 	whoop_page_free(&page);
 	whoop_tokens_clear(&tok);
 	rc = WHOOP_EXIT_OK;
 out:
+	whoop_unlock(lockfd);
 	whoop_key_wipe(&key);
 	whoop_freestr(secret);
 	whoop_http_free(h);
@@ -496,60 +561,100 @@ list_accounts(void)
 		if (a[i].has_tokens)
 			(void)whoop_time_format(a[i].expires_at_ms, exp,
 			    sizeof(exp));
+		/* The email is escaped already (whoop_account_infos). */
 		printf("%lld\t%s\t%s\t%s\t%s\t%s\n",
-		    (long long)a[i].account, a[i].status,
+		    (long long)a[i].account, whoop_esc(a[i].status),
 		    *a[i].email ? a[i].email : "-", tok, *exp ? exp : "-",
-		    *a[i].last_sync ? a[i].last_sync : "-");
+		    *a[i].last_sync ? whoop_esc(a[i].last_sync) : "-");
 	}
 	free(a);
 	return 0;
 }
 
 /*
- * Key rotation.  The new key is written to KEY.new first, the database
- * re-sealed in one transaction, and only then KEY.new renamed over KEY:
- * a crash leaves either the old key with the old file, or KEY.new that
- * opens the re-sealed file (whoop-auth says so).
+ * -l reads no sealed column, so it cannot see which key opens them; but
+ * a KEY.new beside KEY means a rotation did not finish.
+ */
+static void
+warn_interrupted_rotation(const struct whoop_paths *p,
+    const struct whoop_config *c)
+{
+	struct stat	 st;
+	char		 newpath[4096];
+
+	if (c->key_command != NULL || (size_t)snprintf(newpath,
+	    sizeof(newpath), "%s.new", p->key) >= sizeof(newpath))
+		return;
+	if (lstat(newpath, &st) == 0)
+		warnx("%s exists: a key rotation was interrupted, and the "
+		    "tokens may be sealed under it; run whoop-auth -K to "
+		    "finish it", whoop_esc(newpath));
+}
+
+/*
+ * Key rotation.  Under the run lock, so that no sync, revoke or login
+ * uses a key while it changes.  The new key is written to KEY.new first,
+ * the database re-sealed in one transaction, and only then KEY.new
+ * renamed over KEY: a crash leaves either the old key with the old file,
+ * or KEY.new that opens the re-sealed file.  A KEY.new found here is
+ * such a rotation cut short: it is finished (rows still under KEY are
+ * re-sealed, rows under KEY.new left as they are, then the rename), which
+ * is right whether the kill came before the commit or after it.
  */
 static int
-rotate_key(const struct whoop_paths *p, const struct whoop_config *c)
+rotate_key(const struct whoop_paths *p, const struct whoop_config *c,
+    long waitsec)
 {
 	struct whoop_key	 oldkey, newkey;
+	struct stat		 st;
 	char			 newpath[4096];
-	int			 count;
+	int			 count, lockfd, resumed = 0;
 
 	if (c->key_command != NULL) {
 		warnx("the key comes from key_command: rotate it in the "
 		    "secret store, then re-run whoop-auth for each account");
 		return WHOOP_EXIT_CONFIG;
 	}
-	if (whoop_key_load(w, p->key, NULL, &oldkey) == -1)
-		die(NULL);
 	if ((size_t)snprintf(newpath, sizeof(newpath), "%s.new", p->key) >=
 	    sizeof(newpath))
 		errx(WHOOP_EXIT_FAIL, "key path too long");
-	if (whoop_key_create(w, newpath) == -1) {
+	if ((lockfd = whoop_lock(w, p->lock, waitsec)) == -1)
+		die(NULL);
+	if (whoop_key_load(w, p->key, NULL, &oldkey) == -1)
+		die(NULL);
+	if (lstat(newpath, &st) == 0) {
+		resumed = 1;
+		warnx("%s is left from an interrupted key rotation: "
+		    "finishing it", whoop_esc(newpath));
+	} else if (whoop_key_create(w, newpath) == -1) {
 		whoop_key_wipe(&oldkey);
 		die("new key");
 	}
 	if (whoop_key_load(w, newpath, NULL, &newkey) == -1) {
 		whoop_key_wipe(&oldkey);
-		die("new key");
+		if (!resumed)
+			(void)unlink(newpath);
+		die(resumed ? "the interrupted rotation's key" : "new key");
 	}
 	if (whoop_rekey(w, &oldkey, &newkey, &count) == -1) {
 		whoop_key_wipe(&oldkey);
 		whoop_key_wipe(&newkey);
-		(void)unlink(newpath);
+		/* Only a key.new made here is ours to take back. */
+		if (!resumed)
+			(void)unlink(newpath);
 		die("key rotation");
 	}
 	whoop_key_wipe(&oldkey);
 	whoop_key_wipe(&newkey);
 	if (rename(newpath, p->key) == -1)
 		err(WHOOP_EXIT_FAIL, "the database is re-sealed under %s, "
-		    "but renaming it to %s failed; rename it by hand", newpath,
-		    p->key);
-	fprintf(stderr, "whoop-auth: key rotated; %d account%s re-sealed; "
-	    "back up the new %s\n", count, count == 1 ? "" : "s", p->key);
+		    "but renaming it to %s failed; rename it by hand",
+		    whoop_esc(newpath), whoop_esc(p->key));
+	whoop_unlock(lockfd);
+	fprintf(stderr, "whoop-auth: %s; %d account%s re-sealed; "
+	    "back up the new %s\n", resumed ? "the interrupted key rotation "
+	    "is finished" : "key rotated", count, count == 1 ? "" : "s",
+	    whoop_esc(p->key));
 	return WHOOP_EXIT_OK;
 }
 
@@ -565,7 +670,7 @@ main(int argc, char *argv[])
 	struct whoop_config	 conf;
 	const char		*dbopt = NULL;
 	long long		 n;
-	long			 deadline = 300;
+	long			 deadline = 300, waitsec = 0;
 	int			 ch, list = 0, rekey = 0, nobrowser = 0;
 	int			 paste = 0, port = -1, rc;
 
@@ -573,7 +678,7 @@ main(int argc, char *argv[])
 		err(WHOOP_EXIT_FAIL, NULL);
 	if (whoop_process_harden(w) == -1)
 		die(NULL);
-	while ((ch = getopt_long(argc, argv, "d:KlnpP:t:", longopts,
+	while ((ch = getopt_long(argc, argv, "d:KlnpP:t:w:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -600,6 +705,11 @@ main(int argc, char *argv[])
 			if (whoop_strtoll(w, optarg, 1, 86400, &n) == -1)
 				errx(WHOOP_EXIT_USAGE, "-t: %s", whoop_errmsg(w));
 			deadline = (long)n;
+			break;
+		case 'w':
+			if (whoop_strtoll(w, optarg, 0, 86400, &n) == -1)
+				errx(WHOOP_EXIT_USAGE, "-w: %s", whoop_errmsg(w));
+			waitsec = (long)n;
 			break;
 		case 'h':
 			help();
@@ -630,10 +740,13 @@ main(int argc, char *argv[])
 	    WHOOP_DB_CREATE) == -1)
 		die(NULL);
 
-	if (list)
+	if (list) {
 		rc = list_accounts() == -1 ? whoop_exitcode(w) : 0;
+		if (rc == 0)
+			warn_interrupted_rotation(&paths, &conf);
+	}
 	else if (rekey)
-		rc = rotate_key(&paths, &conf);
+		rc = rotate_key(&paths, &conf, waitsec);
 	else
 		rc = login(&paths, &conf, port, nobrowser, paste, deadline);
 	if (rc != 0 && list)

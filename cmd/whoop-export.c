@@ -702,12 +702,12 @@ main(int argc, char *argv[])
 		fmt = FMT_JSONL;
 	else {
 		warnx("-f: unknown format \"%.64s\": expected csv, tsv or "
-		    "jsonl", fmtopt);
+		    "jsonl", whoop_esc(fmtopt));
 		return finish(WHOOP_EXIT_USAGE);
 	}
 	if (flat && fmt != FMT_JSONL) {
 		warnx("-F writes JSON Lines; it cannot go with -f %s",
-		    fmtopt);
+		    whoop_esc(fmtopt));
 		return finish(WHOOP_EXIT_USAGE);
 	}
 	raw = fmt == FMT_JSONL && !flat;

@@ -124,8 +124,20 @@ revoke_remote(struct run *r, int64_t id)
 	struct whoop_cred	 c;
 	int			 rc;
 
-	if (whoop_cred_load(w, &r->key, id, &c) == -1)
+	if (whoop_cred_load(w, &r->key, id, &c) == -1) {
+		struct whoop_key	 nk;
+		char			 np[4096];
+
+		/* A rotation cut short: say that key.new opens them. */
+		if (r->conf.key_command == NULL &&
+		    whoop_errcode(w) == WHOOP_E_KEY_WRONG &&
+		    whoop_key_load_new(w, r->paths.key, &nk, np,
+		    sizeof(np)) == 1) {
+			whoop_cred_wrongkey_hint(w, &nk, np, id);
+			whoop_key_wipe(&nk);
+		}
 		return -1;
+	}
 	if ((rc = ensure_fresh(r, &c, 0)) != 0)
 		goto out;
 	if ((rc = whoop_oauth_revoke(r->h, c.tok.access_token)) != 1)
@@ -197,7 +209,8 @@ revoke_account(struct run *r, const struct whoop_account_info *a)
 		whoop = "already_gone";
 		if (r->verbose)
 			warnx("account %lld: WHOOP already refused this "
-			    "login (%s); not contacting it", id, a->status);
+			    "login (%s); not contacting it", id,
+			    whoop_esc(a->status));
 	} else {
 		rc = revoke_remote(r, a->account);
 		if (rc == -1) {
@@ -394,7 +407,7 @@ main(int argc, char *argv[])
 		errx(exitcode(), "%s", whoop_errmsg(w));
 	if (access(r.paths.db, F_OK) == -1)
 		errx(WHOOP_EXIT_FAIL, "no database at %s: nothing to revoke",
-		    r.paths.db);
+		    whoop_esc(r.paths.db));
 	if (whoop_db_open(w, r.paths.db, 0) == -1)
 		errx(exitcode(), "%s", whoop_errmsg(w));
 
@@ -478,7 +491,8 @@ main(int argc, char *argv[])
 	 */
 	if (whoop_db_wal_truncate(w) == -1) {
 		warnx("%s; the deleted tokens may remain in %s-wal until "
-		    "whoop-revoke runs again", whoop_errmsg(w), r.paths.db);
+		    "whoop-revoke runs again", whoop_errmsg(w),
+		    whoop_esc(r.paths.db));
 		r.worst = whoop_exit_worse(r.worst, WHOOP_EXIT_TEMP);
 	}
 	if (r.haskey)

@@ -35,6 +35,9 @@ struct run {
 	struct whoop_http	*h;
 	struct whoop_key	 key;
 	struct whoop_config	*conf;
+	struct whoop_key	 newkey;	/* KEY.new, if a rotation */
+	char			 newpath[4096];	/* was cut short: hints */
+	int			 has_newkey;
 	int			 dry, verbose, tty;
 	int			 want[WHOOP_C_COUNT];
 	const char		*since;		/* -s, canonical */
@@ -761,6 +764,9 @@ sync_account(struct run *r, int64_t id)
 	a.id = id;
 	if (whoop_cred_load(w, &r->key, id, &a.cred) == -1) {
 		/* Its messages name the account already. */
+		if (r->has_newkey)
+			whoop_cred_wrongkey_hint(w, &r->newkey, r->newpath,
+			    id);
 		warnx("%s", whoop_errmsg(w));
 		r->worst = whoop_exit_worse(r->worst, whoop_exitcode(w));
 		return;
@@ -880,20 +886,20 @@ health(const struct whoop_paths *p, const struct whoop_config *c)
 {
 	struct whoop_account_info	*ai = NULL;
 	struct whoop_syncstate		 ss;
-	struct whoop_key		 key;
-	char				*report = NULL;
+	struct whoop_key		 key, newkey;
+	char				*report = NULL, newpath[4096];
 	size_t				 n = 0, i, j;
-	int				 bad = 0, rc;
+	int				 bad = 0, rc, haskey = 0, hasnew = 0;
 
 	/* The bounded check of every open, then every page of the file. */
 	if ((rc = whoop_db_sane(w, &report)) == 0)
 		rc = whoop_db_check(w, 1, &report);
 	if (rc != 0) {
-		printf("fail\tdatabase\t%s\n", rc == 1 ? report :
+		printf("fail\tdatabase\t%s\n", rc == 1 ? whoop_esc(report) :
 		    whoop_errmsg(w));
 		bad = 1;
 	} else
-		printf("ok\tdatabase\t%s\n", p->db);
+		printf("ok\tdatabase\t%s\n", whoop_esc(p->db));
 	free(report);
 	if (whoop_key_load(w, c->key_command ? NULL : p->key, c->key_command,
 	    &key) == -1) {
@@ -901,11 +907,18 @@ health(const struct whoop_paths *p, const struct whoop_config *c)
 		bad = 1;
 	} else {
 		printf("ok\tkey\t%s\n", c->key_command ? "key_command" :
-		    p->key);
-		whoop_key_wipe(&key);
+		    whoop_esc(p->key));
+		haskey = 1;
+		if (c->key_command == NULL)
+			hasnew = whoop_key_load_new(w, p->key, &newkey,
+			    newpath, sizeof(newpath));
 	}
 	if (whoop_account_infos(w, &ai, &n) == -1) {
 		printf("fail\taccounts\t%s\n", whoop_errmsg(w));
+		if (haskey)
+			whoop_key_wipe(&key);
+		if (hasnew)
+			whoop_key_wipe(&newkey);
 		return WHOOP_EXIT_FAIL;
 	}
 	if (n == 0) {
@@ -919,9 +932,25 @@ health(const struct whoop_paths *p, const struct whoop_config *c)
 
 		printf("%s\t%lld\ttoken\t%s\n", ok ? "ok" : "fail",
 		    (long long)ai[i].account, ok ? "usable" :
-		    strcmp(ai[i].status, "active") ? ai[i].status :
+		    strcmp(ai[i].status, "active") ? whoop_esc(ai[i].status) :
 		    "expired without a refresh token");
 		bad |= !ok;
+		/*
+		 * A key that loads proves nothing about the tokens: open
+		 * every sealed column of the account with it (no network).
+		 */
+		if (haskey && ai[i].has_tokens) {
+			if (whoop_cred_verify(w, &key, ai[i].account) == -1) {
+				if (hasnew)
+					whoop_cred_wrongkey_hint(w, &newkey,
+					    newpath, ai[i].account);
+				printf("fail\t%lld\tsealed\t%s\n",
+				    (long long)ai[i].account, whoop_errmsg(w));
+				bad = 1;
+			} else
+				printf("ok\t%lld\tsealed\topens with the "
+				    "key\n", (long long)ai[i].account);
+		}
 		for (j = 0; j < NORDER; j++) {
 			const struct whoop_colspec *cs =
 			    whoop_colspec(order[j]);
@@ -933,13 +962,18 @@ health(const struct whoop_paths *p, const struct whoop_config *c)
 			    ss.last_error[0] == '\0';
 			printf("%s\t%lld\t%s\t%s%s%s\n", ok ? "ok" : "fail",
 			    (long long)ai[i].account, cs->name,
-			    ss.last_success[0] ? ss.last_success : "never",
-			    ss.last_error[0] ? "\t" : "", ss.last_error);
+			    ss.last_success[0] ? whoop_esc(ss.last_success) :
+			    "never", ss.last_error[0] ? "\t" : "",
+			    whoop_esc(ss.last_error));
 			bad |= !ok;
 		}
 		bad |= health_records(ai[i].account);
 	}
 	free(ai);
+	if (haskey)
+		whoop_key_wipe(&key);
+	if (hasnew)
+		whoop_key_wipe(&newkey);
 	return bad ? WHOOP_EXIT_FAIL : WHOOP_EXIT_OK;
 }
 
@@ -1037,7 +1071,7 @@ main(int argc, char *argv[])
 	    DEFAULT_RESCORE_DAYS;
 	if (access(paths.db, F_OK) == -1)
 		errx(WHOOP_EXIT_AUTH, "no database at %s: run whoop-auth first",
-		    paths.db);
+		    whoop_esc(paths.db));
 	if (check) {
 		/* A damaged file is opened all the same, to be reported. */
 		if (whoop_db_open(w, paths.db, WHOOP_DB_INSPECT) == -1) {
@@ -1059,6 +1093,10 @@ main(int argc, char *argv[])
 	if (whoop_key_load(w, conf.key_command ? NULL : paths.key,
 	    conf.key_command, &r.key) == -1)
 		errx(whoop_exitcode(w), "%s", whoop_errmsg(w));
+	/* Before the sandbox, which leaves no way to the key's directory. */
+	if (conf.key_command == NULL)
+		r.has_newkey = whoop_key_load_new(w, paths.key, &r.newkey,
+		    r.newpath, sizeof(r.newpath));
 	if ((r.h = whoop_http_new(w, "whoop-sync/" WHOOP_VERSION)) == NULL)
 		errx(whoop_exitcode(w), "%s", whoop_errmsg(w));
 	/*
@@ -1092,6 +1130,7 @@ main(int argc, char *argv[])
 
 	free(ids);
 	whoop_key_wipe(&r.key);
+	whoop_key_wipe(&r.newkey);
 	whoop_http_free(r.h);
 	whoop_unlock(lockfd);
 	whoop_config_free(&conf);

@@ -333,6 +333,84 @@ fail:
 }
 
 /*
+ * The directory holding the config file: someone who may write it may
+ * put a config file (and so a key_command) of their own there, or move
+ * ours away.  Yours or root's, and not writable by group or others.
+ */
+static int
+check_config_dir(struct whoop *w, const char *path)
+{
+	struct stat	 st;
+	const char	*slash;
+	char		*dir, esc[256];
+	int		 fd, rc = -1;
+
+	if ((slash = strrchr(path, '/')) == NULL)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (dir == NULL)
+		return whoop_seterrno(w, WHOOP_E_NOMEM, "malloc");
+	whoop_escape(esc, sizeof(esc), dir, strlen(dir));
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		whoop_seterrno(w, WHOOP_E_CONFIG, "config directory %s", esc);
+		goto out;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		whoop_seterr(w, WHOOP_E_CONFIG, "config directory %s is owned "
+		    "by uid %lu, not you; refusing to read a config file from "
+		    "it: move your config to a directory of your own", esc,
+		    (unsigned long)st.st_uid);
+		goto out;
+	}
+	if ((st.st_mode & 022) != 0) {
+		whoop_seterr(w, WHOOP_E_CONFIG, "config directory %s is "
+		    "writable by others (mode %04o); run: chmod go-w %s", esc,
+		    (unsigned int)(st.st_mode & 07777), esc);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	free(dir);
+	return rc;
+}
+
+/*
+ * The rules of the key file, for the same reason: the config names
+ * commands that run as you (key_command, client_secret_command).  A
+ * regular file (O_NOFOLLOW, O_NONBLOCK so that a FIFO cannot hang us,
+ * then fstat on what was opened), owned by you, not writable by group
+ * or others.
+ */
+static int
+check_config_file(struct whoop *w, int fd, const char *path,
+    const char *esc, struct stat *st)
+{
+	if (fstat(fd, st) == -1)
+		return whoop_seterrno(w, WHOOP_E_IO, "config file %s", esc);
+	if (!S_ISREG(st->st_mode))
+		return whoop_seterr(w, WHOOP_E_CONFIG, "config file %s is not "
+		    "a regular file", esc);
+	if (st->st_uid != geteuid())
+		return whoop_seterr(w, WHOOP_E_CONFIG, "config file %s is "
+		    "owned by uid %lu, not you; refusing to run the commands "
+		    "in it: check it, then make a copy of your own (cp %s "
+		    "%s.new && mv %s.new %s)", esc, (unsigned long)st->st_uid,
+		    esc, esc, esc, esc);
+	if ((st->st_mode & 022) != 0)
+		return whoop_seterr(w, WHOOP_E_CONFIG, "config file %s is "
+		    "writable by others (mode %04o); refusing to run the "
+		    "commands in it: check it, then run: chmod go-w %s", esc,
+		    (unsigned int)(st->st_mode & 07777), esc);
+	return check_config_dir(w, path);
+}
+
+/*
  * Read a config file.  A missing file is fine unless must_exist.  A file
  * that holds client_secret must not be readable by anyone else.
  */
@@ -349,21 +427,21 @@ whoop_config_load(struct whoop *w, struct whoop_config *c, const char *path,
 
 	whoop_config_init(&tmp);
 	whoop_escape(esc, sizeof(esc), path, strlen(path));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd == -1) {
 		if (errno == ENOENT && !must_exist)
 			return 0;
+		/* Linux says ELOOP, FreeBSD EMLINK; lstat tells for sure. */
+		if ((errno == ELOOP || errno == EMLINK) &&
+		    lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+			return whoop_seterr(w, WHOOP_E_CONFIG, "config file "
+			    "%s is a symbolic link; refusing: replace it with "
+			    "the file itself", esc);
 		return whoop_seterrno(w, WHOOP_E_CONFIG, "config file %s",
 		    esc);
 	}
-	if (fstat(fd, &st) == -1) {
-		whoop_seterrno(w, WHOOP_E_IO, "config file %s", esc);
+	if (check_config_file(w, fd, path, esc, &st) == -1)
 		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		whoop_seterr(w, WHOOP_E_CONFIG, "config file %s is not a "
-		    "regular file", esc);
-		goto out;
-	}
 	/* One byte more than allowed, to tell "full" from "too big". */
 	if ((buf = malloc(CONFIG_MAX + 1)) == NULL) {
 		whoop_seterrno(w, WHOOP_E_NOMEM, "malloc");

@@ -249,6 +249,23 @@ whoop_cred_load(struct whoop *w, const struct whoop_key *key,
 	return cred_read(w, key, account, c, 1);
 }
 
+/*
+ * The health check's test of the key: open every sealed column of the
+ * account (client secret, access and refresh token), whatever its
+ * status, and wipe what came out.  No network.
+ */
+int
+whoop_cred_verify(struct whoop *w, const struct whoop_key *key,
+    int64_t account)
+{
+	struct whoop_cred	 c;
+
+	if (cred_read(w, key, account, &c, 0) == -1)
+		return -1;
+	whoop_cred_clear(&c);
+	return 0;
+}
+
 void
 whoop_cred_clear(struct whoop_cred *c)
 {
@@ -352,6 +369,94 @@ whoop_account_list(struct whoop *w, int64_t **ids, size_t *n)
 #pragma GCC diagnostic pop
 #endif
 
+static void
+idhex(char *buf, const unsigned char *id)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t	 i, o;
+
+	o = (size_t)snprintf(buf, 8, "key_id=");
+	for (i = 0; i < WHOOP_KEYID_LEN; i++) {
+		buf[o++] = hex[id[i] >> 4];
+		buf[o++] = hex[id[i] & 0xf];
+	}
+	buf[o] = '\0';
+}
+
+/* Is the account's row sealed under key (by its key_id column)? */
+static int
+sealed_under(struct whoop *w, int64_t account, const struct whoop_key *key)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(w->db, "SELECT key_id = ?2 FROM credentials "
+	    "WHERE account_id = ?1", -1, &st, NULL) != SQLITE_OK)
+		return whoop_seterrdb(w, "credentials");
+	sqlite3_bind_int64(st, 1, account);
+	sqlite3_bind_blob(st, 2, key->id, WHOOP_KEYID_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * How many credentials rows are sealed under key, and how many under
+ * some other key: whoop-auth -K tells from it which of two keys opens
+ * the file.
+ */
+int
+whoop_cred_count_keyed(struct whoop *w, const struct whoop_key *key,
+    long *mine, long *other)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc;
+
+	*mine = *other = 0;
+	if (sqlite3_prepare_v2(w->db, "SELECT count(*) FILTER (WHERE key_id "
+	    "= ?1), count(*) FILTER (WHERE key_id IS NOT ?1) FROM "
+	    "credentials", -1, &st, NULL) != SQLITE_OK)
+		return whoop_seterrdb(w, "credentials");
+	sqlite3_bind_blob(st, 1, key->id, WHOOP_KEYID_LEN, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*mine = (long)sqlite3_column_int64(st, 0);
+		*other = (long)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return whoop_seterrdb(w, "credentials");
+	return 0;
+}
+
+/*
+ * After "sealed under another key" for an account: when newkey (the
+ * KEY.new that whoop-auth -K writes first, loaded by the caller, shown as
+ * newpath) opens the account's blobs, a rotation was cut short between
+ * its commit and its rename; say so, and how to finish it.  The error is
+ * kept either way.
+ */
+void
+whoop_cred_wrongkey_hint(struct whoop *w, const struct whoop_key *newkey,
+    const char *newpath, int64_t account)
+{
+	enum whoop_err		 code;
+	char			 msg[sizeof(w->errmsg)];
+	int			 opens;
+
+	if (w == NULL || whoop_errcode(w) != WHOOP_E_KEY_WRONG ||
+	    newkey == NULL || newpath == NULL)
+		return;
+	code = whoop_errcode(w);
+	(void)snprintf(msg, sizeof(msg), "%s", whoop_errmsg(w));
+	opens = whoop_cred_verify(w, newkey, account) == 0;
+	if (opens)
+		whoop_seterr(w, code, "%s; %s opens it: a key rotation was "
+		    "interrupted; run whoop-auth -K to finish it", msg,
+		    whoop_esc(newpath));
+	else
+		whoop_seterr(w, code, "%s", msg);
+}
+
 /*
  * Key rotation: open every sealed value with the old key and seal it
  * with the new one, all in one transaction, so a crash leaves either
@@ -365,6 +470,7 @@ whoop_rekey(struct whoop *w, const struct whoop_key *oldkey,
 	struct whoop_client	 cl;
 	int64_t			*ids = NULL;
 	size_t			 n = 0, i;
+	char			 detail[64];
 	int			 rc = -1;
 
 	*count = 0;
@@ -389,6 +495,16 @@ whoop_rekey(struct whoop *w, const struct whoop_key *oldkey,
 		sqlite3_finalize(st);
 		if (!has)
 			continue;
+		/*
+		 * A row sealed under the new key already: a rotation that
+		 * committed and was killed before its rename, finished now.
+		 */
+		if ((has = sealed_under(w, ids[i], newkey)) == -1)
+			goto out;
+		if (has) {
+			(*count)++;
+			continue;
+		}
 		/* Whatever the account's status: its row is re-sealed. */
 		if (cred_read(w, oldkey, ids[i], &c, 0) == -1)
 			goto out;
@@ -402,7 +518,8 @@ whoop_rekey(struct whoop *w, const struct whoop_key *oldkey,
 		whoop_cred_clear(&c);
 		(*count)++;
 	}
-	if (whoop_audit(w, 0, "key_rotated", NULL) == -1 ||
+	idhex(detail, newkey->id);
+	if (whoop_audit(w, 0, "key_rotated", detail) == -1 ||
 	    whoop_db_commit(w) == -1)
 		goto out;
 	rc = 0;

@@ -115,6 +115,111 @@ check_file(struct whoop *w, const char *path, int rdonly)
 	return 0;
 }
 
+/*
+ * The directory holding the database: whoever may write it may plant a
+ * -wal or -journal of their own before we open the file, or keep one
+ * open and read every page SQLite writes through it.  Yours, and not
+ * accessible to group or others, as the data directory whoop-auth
+ * makes.  Kept apart from check_file so that each rule reads alone.
+ */
+static int
+check_db_dir(struct whoop *w, const char *path)
+{
+	struct stat	 st;
+	const char	*slash;
+	char		*dir;
+	int		 fd, rc = -1;
+
+	if ((slash = strrchr(path, '/')) == NULL)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (dir == NULL)
+		return whoop_seterrno(w, WHOOP_E_NOMEM, "malloc");
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		/* The database's own open says what is missing. */
+		rc = errno == ENOENT || errno == EACCES ? 0 :
+		    whoop_seterrno(w, WHOOP_E_IO, "directory %s", dir);
+		goto out;
+	}
+	if (fstat(fd, &st) == -1) {
+		whoop_seterrno(w, WHOOP_E_IO, "directory %s", dir);
+		goto out;
+	}
+	if (st.st_uid != geteuid()) {
+		whoop_seterr(w, WHOOP_E_CONFIG, "the directory %s of database "
+		    "%s is owned by uid %lu, not you: keep the database in a "
+		    "directory of your own (mkdir -m 700)", dir, path,
+		    (unsigned long)st.st_uid);
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		whoop_seterr(w, WHOOP_E_CONFIG, "the directory %s of database "
+		    "%s is accessible by others (mode %04o); run: chmod 700 %s",
+		    dir, path, (unsigned int)(st.st_mode & 07777), dir);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	free(dir);
+	return rc;
+}
+
+/*
+ * SQLite opens an existing -wal, -shm or -journal as it finds it: one
+ * planted by someone else would be read as ours and would receive our
+ * pages.  Each that exists must be a regular file of yours, 0600.
+ */
+static int
+check_db_sidecars(struct whoop *w, const char *path)
+{
+	static const char *const sfx[] = { "-wal", "-shm", "-journal" };
+	struct stat	 st;
+	char		 side[4096];
+	size_t		 i;
+	int		 fd, n;
+
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		n = snprintf(side, sizeof(side), "%s%s", path, sfx[i]);
+		if (n < 0 || (size_t)n >= sizeof(side))
+			return whoop_seterr(w, WHOOP_E_CONFIG,
+			    "database path too long");
+		fd = open(side, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+		    O_NONBLOCK);
+		if (fd == -1) {
+			if (errno == ENOENT)
+				continue;
+			if (errno == ELOOP || errno == EMLINK)
+				return whoop_seterr(w, WHOOP_E_CONFIG, "%s is "
+				    "a symbolic link; refusing: remove it", side);
+			return whoop_seterrno(w, WHOOP_E_IO, "open %s", side);
+		}
+		if (fstat(fd, &st) == -1) {
+			close(fd);
+			return whoop_seterrno(w, WHOOP_E_IO, "stat %s", side);
+		}
+		close(fd);
+		if (!S_ISREG(st.st_mode))
+			return whoop_seterr(w, WHOOP_E_CONFIG, "%s is not a "
+			    "regular file; refusing: remove it", side);
+		if (st.st_uid != geteuid())
+			return whoop_seterr(w, WHOOP_E_CONFIG, "%s is owned by "
+			    "uid %lu, not you; refusing to use it: stop what "
+			    "holds it open and remove it", side,
+			    (unsigned long)st.st_uid);
+		if ((st.st_mode & 077) != 0)
+			return whoop_seterr(w, WHOOP_E_CONFIG, "%s is "
+			    "accessible by others (mode %04o); run: chmod 600 "
+			    "%s", side, (unsigned int)(st.st_mode & 07777),
+			    side);
+	}
+	return 0;
+}
+
 static int
 migrate(struct whoop *w, const char *path)
 {
@@ -198,11 +303,14 @@ whoop_db_open(struct whoop *w, const char *path, int flags)
 	if (w == NULL)
 		return -1;
 	whoop_db_close(w);
+	if (check_db_dir(w, path) == -1)
+		return -1;
 	if (!rdonly && (flags & WHOOP_DB_CREATE)) {
 		if ((created = create_file(w, path)) == -1)
 			return -1;
 	}
-	if (check_file(w, path, rdonly) == -1)
+	if (check_file(w, path, rdonly) == -1 ||
+	    check_db_sidecars(w, path) == -1)
 		return -1;
 
 	/*

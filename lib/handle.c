@@ -1,10 +1,15 @@
 /*
  * The library handle: the last error and the open database.
  */
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -100,6 +105,55 @@ whoop_clearerr(struct whoop *w)
 	w->errmsg[0] = '\0';
 }
 
+/*
+ * Every message ends on a terminal, and may hold a path from -d or
+ * WHOOP_DB, a name from a file or text from a server: control bytes
+ * (C0, DEL, and C1 as UTF-8 spells them, \xc2\x80-\x9f) become \xHH
+ * in place, so that none of them can move the cursor, set a window
+ * title or clear the screen.  Printable text, UTF-8 included, and
+ * backslashes are left alone: text escaped before stays as it was.
+ */
+static void
+defang(char *msg, size_t sz)
+{
+	static const char hex[] = "0123456789abcdef";
+	char		 out[sizeof(((struct whoop *)0)->errmsg)];
+	size_t		 i, o = 0, n = strlen(msg);
+	unsigned char	 c;
+	int		 esc;
+
+	if (sz > sizeof(out))
+		sz = sizeof(out);
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)msg[i];
+		esc = c < 0x20 || c == 0x7f || (c == 0xc2 && i + 1 < n &&
+		    (unsigned char)msg[i + 1] >= 0x80 &&
+		    (unsigned char)msg[i + 1] <= 0x9f);
+		if (esc && c == 0xc2) {
+			/* Both bytes: \xc2\x9b. */
+			if (o + 8 >= sz)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = 'c';
+			out[o++] = '2';
+			c = (unsigned char)msg[++i];
+		} else if (!esc) {
+			if (o + 1 >= sz)
+				break;
+			out[o++] = (char)c;
+			continue;
+		} else if (o + 4 >= sz)
+			break;
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[c >> 4];
+		out[o++] = hex[c & 0xf];
+	}
+	out[o] = '\0';
+	memcpy(msg, out, o + 1);
+}
+
 int
 whoop_vseterr(struct whoop *w, enum whoop_err code, const char *fmt,
     va_list ap)
@@ -109,6 +163,7 @@ whoop_vseterr(struct whoop *w, enum whoop_err code, const char *fmt,
 	w->errcode = code;
 	/* A truncated message is still better than none. */
 	(void)vsnprintf(w->errmsg, sizeof(w->errmsg), fmt, ap);
+	defang(w->errmsg, sizeof(w->errmsg));
 	return -1;
 }
 
@@ -142,12 +197,53 @@ whoop_seterrno(struct whoop *w, enum whoop_err code, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * Why a write failed, as an errno, or 0.  SQLite's own record of it
+ * (sqlite3_system_errno) is read from errno after the fact, and a short
+ * write at a limit is no error to the system at all; so when SQLite has
+ * none of the errors a person can act on, look at the limits it hit:
+ * the file size limit (ulimit -f) against the database and its -wal,
+ * and the free space of the filesystem.
+ */
+static int
+write_cause(sqlite3 *db)
+{
+	struct rlimit	 rl;
+	struct statvfs	 vfs;
+	struct stat	 st;
+	const char	*f = sqlite3_db_filename(db, "main");
+	char		 wal[4096];
+	off_t		 big = 0;
+	int		 sys = sqlite3_system_errno(db);
+
+	if (sys == EFBIG || sys == ENOSPC || sys == EDQUOT)
+		return sys;
+	if (f == NULL || *f == '\0')
+		return sys;
+	if (stat(f, &st) == 0)
+		big = st.st_size;
+	if ((size_t)snprintf(wal, sizeof(wal), "%s-wal", f) < sizeof(wal) &&
+	    stat(wal, &st) == 0 && st.st_size > big)
+		big = st.st_size;
+	/* Within a page or two of the limit: the next write crossed it. */
+	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)big + 2 * 65536 >= rl.rlim_cur)
+		return EFBIG;
+	if (statvfs(f, &vfs) == 0 && geteuid() != 0 &&
+	    (unsigned long long)vfs.f_bavail * vfs.f_frsize < 2 * 65536)
+		return ENOSPC;
+	if (statvfs(f, &vfs) == 0 &&
+	    (unsigned long long)vfs.f_bfree * vfs.f_frsize < 2 * 65536)
+		return ENOSPC;
+	return sys;
+}
+
 int
 whoop_seterrdb(struct whoop *w, const char *fmt, ...)
 {
 	va_list		 ap;
 	size_t		 n;
-	int		 rc;
+	int		 rc, sys;
 	enum whoop_err	 code = WHOOP_E_DB;
 
 	if (w == NULL)
@@ -175,7 +271,16 @@ whoop_seterrdb(struct whoop *w, const char *fmt, ...)
 	whoop_vseterr(w, code, fmt, ap);
 	va_end(ap);
 	n = strlen(w->errmsg);
-	if (rc == SQLITE_READONLY_DIRECTORY) {
+	if (((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL) &&
+	    (sys = write_cause(w->db)) != 0) {
+		/*
+		 * "disk I/O error" sends a person to check the disk; the
+		 * system's own word (file too large past ulimit -f, no
+		 * space left, quota exceeded) says what to look at.
+		 */
+		(void)snprintf(w->errmsg + n, sizeof(w->errmsg) - n, ": %s",
+		    strerror(sys));
+	} else if (rc == SQLITE_READONLY_DIRECTORY) {
 		/* SQLite says "attempt to write a readonly database". */
 		const char	*f = sqlite3_db_filename(w->db, "main");
 		char		 esc[256];
@@ -196,6 +301,7 @@ whoop_seterrdb(struct whoop *w, const char *fmt, ...)
 	else
 		(void)snprintf(w->errmsg + n, sizeof(w->errmsg) - n, ": %s",
 		    w->db != NULL ? sqlite3_errmsg(w->db) : "no database");
+	defang(w->errmsg, sizeof(w->errmsg));
 	return -1;
 }
 
@@ -224,4 +330,18 @@ whoop_escape(char *buf, size_t bufsz, const char *s, size_t len)
 		}
 	}
 	buf[o] = '\0';
+}
+
+const char *
+whoop_esc(const char *s)
+{
+	static char	 buf[8][1024];
+	static int	 next;
+	char		*b = buf[next];
+
+	next = (next + 1) % 8;
+	if (s == NULL)
+		s = "";
+	whoop_escape(b, sizeof(buf[0]), s, strlen(s));
+	return b;
 }

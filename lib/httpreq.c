@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "extern.h"
 
@@ -122,6 +123,25 @@ header_ok(const char *p, const char *eol)
 	return 1;
 }
 
+/* The field value between p and eol, without the spaces around it. */
+static char *
+host_value(const char *p, const char *eol)
+{
+	char	*v;
+	size_t	 n;
+
+	while (p < eol && (*p == ' ' || *p == '\t'))
+		p++;
+	while (eol > p && (eol[-1] == ' ' || eol[-1] == '\t'))
+		eol--;
+	n = (size_t)(eol - p);
+	if ((v = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(v, p, n);
+	v[n] = '\0';
+	return v;
+}
+
 int
 whoop_httpreq_parse(struct whoop *w, const char *head, size_t len,
     struct whoop_httpreq *req)
@@ -162,29 +182,52 @@ whoop_httpreq_parse(struct whoop *w, const char *head, size_t len,
 		return whoop_seterr(w, WHOOP_E_PARSE,
 		    "not an HTTP/1.x request");
 
-	/* Header lines are not used, but each must be well formed. */
+	/*
+	 * Header lines must each be well formed; only Host is kept, for
+	 * the listener to refuse a name it does not answer to (a page that
+	 * rebinds its own name to 127.0.0.1 sends its own name).
+	 */
 	for (p = next;; p = next) {
-		if (nextline(p, end, &eol, &next) == -1)
+		if (nextline(p, end, &eol, &next) == -1) {
+			whoop_httpreq_free(req);
 			return whoop_seterr(w, WHOOP_E_PARSE,
 			    "malformed or incomplete request head");
+		}
 		if (eol == p)
 			break;
 		/* Obsolete line folding is refused as RFC 9112 allows. */
-		if (++lines > HDR_LINES_MAX || !header_ok(p, eol))
+		if (++lines > HDR_LINES_MAX || !header_ok(p, eol)) {
+			whoop_httpreq_free(req);
 			return whoop_seterr(w, WHOOP_E_PARSE,
 			    "malformed header line");
+		}
+		if (eol - p >= 5 && strncasecmp(p, "host:", 5) == 0) {
+			/* RFC 9112 3.2: more than one Host is a 400. */
+			if (req->host != NULL) {
+				whoop_httpreq_free(req);
+				return whoop_seterr(w, WHOOP_E_PARSE,
+				    "more than one Host header");
+			}
+			if ((req->host = host_value(p + 5, eol)) == NULL)
+				return whoop_seterr(w, WHOOP_E_NOMEM,
+				    "out of memory");
+		}
 	}
 
 	/*
 	 * Origin-form only: an absolute URL or "*" names something this
 	 * listener is not.  A fragment is never sent by a browser.
 	 */
-	if (*t != '/')
+	if (*t != '/') {
+		whoop_httpreq_free(req);
 		return whoop_seterr(w, WHOOP_E_PARSE,
 		    "request target is not an absolute path");
-	if (memchr(t, '#', (size_t)(tend - t)) != NULL)
+	}
+	if (memchr(t, '#', (size_t)(tend - t)) != NULL) {
+		whoop_httpreq_free(req);
 		return whoop_seterr(w, WHOOP_E_PARSE,
 		    "request target has a fragment");
+	}
 	qm = memchr(t, '?', (size_t)(tend - t));
 	req->path = pct_decode(t, (size_t)((qm ? qm : tend) - t), 0, 1);
 	if (req->path == NULL) {
@@ -212,6 +255,7 @@ whoop_httpreq_free(struct whoop_httpreq *req)
 	/* The query carries the code and state. */
 	whoop_freestr(req->path);
 	whoop_freestr(req->query);
+	free(req->host);
 	memset(req, 0, sizeof(*req));
 }
 

@@ -514,3 +514,29 @@ out:
 	whoop_wipe(k, sizeof(k));
 	return rc;
 }
+
+int
+whoop_key_load_new(struct whoop *w, const char *keypath,
+    struct whoop_key *key, char *newpath, size_t newpathsz)
+{
+	struct stat	 st;
+	enum whoop_err	 code = whoop_errcode(w);
+	char		 msg[sizeof(w->errmsg)];
+	int		 n, rc = 0;
+
+	whoop_key_wipe(key);
+	if (keypath == NULL)
+		return 0;
+	n = snprintf(newpath, newpathsz, "%s.new", keypath);
+	if (n < 0 || (size_t)n >= newpathsz || lstat(newpath, &st) == -1)
+		return 0;
+	/* Only a hint: the error already on the handle stays. */
+	(void)snprintf(msg, sizeof(msg), "%s", whoop_errmsg(w));
+	if (whoop_key_load(w, newpath, NULL, key) == 0)
+		rc = 1;
+	if (code != WHOOP_E_NONE)
+		whoop_seterr(w, code, "%s", msg);
+	else
+		whoop_clearerr(w);
+	return rc;
+}

@@ -4,14 +4,17 @@
  * It binds the literal 127.0.0.1 (and ::1 too for a "localhost"
  * redirect URI, since a browser may resolve that name to either), never
  * a wildcard, and lives only while whoop_listener_wait runs.  It serves
- * one connection at a time, each with its own read deadline, and takes
- * exactly one valid callback: GET on the callback path with the expected
- * state.  Then the listening sockets are closed at once, so the callback
- * cannot be replayed to it.
+ * its connections side by side from one poll loop (so that idle or slow
+ * clients cannot hold up the browser's callback), each with its own read
+ * deadline, and takes exactly one valid callback: GET on the callback
+ * path, with a Host of 127.0.0.1, localhost or [::1] and the port, and
+ * the expected state.  Then the listening sockets are closed at once, so
+ * the callback cannot be replayed to it.
  *
  * Every request that is not the valid callback counts as a bad one: a
  * wrong or missing state, a malformed, oversized or too slow request,
- * and also requests for another path (404) or with another method (405).
+ * a callback for another Host (421, or 400 without one), and also
+ * requests for another path (404) or with another method (405).
  * Those last two do not end the flow by themselves (a browser asks for
  * /favicon.ico), but they count, so that a flood of junk ends it once
  * max_bad is reached.  A connection closed without sending a byte (a
@@ -337,6 +340,9 @@ respond(int fd, int status, enum page page, int head_only)
 	case 408:
 		reason = "Request Timeout";
 		break;
+	case 421:
+		reason = "Misdirected Request";
+		break;
 	case 431:
 		reason = "Request Header Fields Too Large";
 		break;
@@ -394,7 +400,9 @@ respond(int fd, int status, enum page page, int head_only)
 /*
  * Closing a socket with unread input resets the connection, and the
  * client may then lose the response it has not read yet.  So end our
- * side, and read (and drop) what the client still sends, briefly.
+ * side, and read (and drop) what the client still sends, briefly.  Only
+ * after the valid callback, when nobody else is served any more; other
+ * connections linger in the poll loop (CS_LINGER).
  */
 static void
 linger(int fd)
@@ -438,68 +446,90 @@ head_end(const char *buf, size_t n, size_t from)
 	return 0;
 }
 
+/*
+ * The names this listener answers to: 127.0.0.1, localhost and [::1],
+ * with its port.  A DNS-rebinding page reaches 127.0.0.1 under its own
+ * name, and says that name in Host.
+ */
+static int
+host_ok(const struct whoop_listener *l, const char *host)
+{
+	static const char *const names[] = {
+		"127.0.0.1", "localhost", "[::1]",
+	};
+	char	 want[32];
+	size_t	 i;
+
+	if (host == NULL)
+		return 0;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		(void)snprintf(want, sizeof(want), "%s:%d", names[i], l->port);
+		if (strcasecmp(host, want) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * One connection of the listener.  Connections are served side by side
+ * from one poll loop, so that an idle or slow client costs the others
+ * nothing: each has its own read deadline, and once answered, lingers
+ * (draining what its client still sends) without holding anyone up.
+ */
+enum cstate {
+	CS_FREE,
+	CS_READ,		/* reading the request head */
+	CS_LINGER		/* answered; draining until closed */
+};
+
+struct lconn {
+	enum cstate	 state;
+	int		 fd;
+	int64_t		 until;		/* read deadline, or end of linger */
+	size_t		 n;		/* head bytes, or bytes drained */
+	char		 buf[HEAD_MAX];
+};
+
+#define MAX_CONNS	32	/* served at once; more wait in the backlog */
+
+static void
+conn_close(struct lconn *c)
+{
+	if (c->state == CS_FREE)
+		return;
+	close(c->fd);
+	whoop_wipe(c->buf, sizeof(c->buf));
+	c->fd = -1;
+	c->n = 0;
+	c->state = CS_FREE;
+}
+
+/* Answer, then linger in the loop. */
+static void
+conn_answer(struct lconn *c, int status, enum page page, int head_only)
+{
+	respond(c->fd, status, page, head_only);
+	shutdown(c->fd, SHUT_WR);
+	whoop_wipe(c->buf, sizeof(c->buf));
+	c->n = 0;
+	c->until = mono_ms() + LINGER_MS;
+	c->state = CS_LINGER;
+}
+
+/* A complete head of hl bytes: judge it and answer. */
 static enum conn
-serve(struct whoop_listener *l, int fd, const char *state,
-    struct whoop_callback *cb, int64_t flow_end)
+conn_request(struct whoop_listener *l, struct lconn *c, size_t hl,
+    const char *state, struct whoop_callback *cb)
 {
 	struct whoop_httpreq	 req;
 	struct whoop		 tmp;
-	struct pollfd		 pfd;
-	char			 buf[HEAD_MAX];
 	char			*pq = NULL;
-	size_t			 n = 0, hl = 0, qlen;
-	ssize_t			 r;
-	int64_t			 until;
+	size_t			 qlen;
 	enum conn		 ret = CONN_BAD;
-	enum page		 page = PAGE_ERROR;
-	int			 status = 400, head_only = 0, ms, pr;
+	int			 status = 400, head_only = 0;
 
-	memset(&req, 0, sizeof(req));
 	memset(&tmp, 0, sizeof(tmp));
-	/* A slow client cannot keep the listener past its own timeout. */
-	until = mono_ms() + (int64_t)l->read_timeout * 1000;
-	if (until > flow_end)
-		until = flow_end;
-	for (;;) {
-		if ((ms = left_ms(until)) == 0) {
-			status = 408;
-			goto reply;
-		}
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if ((pr = poll(&pfd, 1, ms)) == -1 && errno != EINTR) {
-			ret = n > 0 ? CONN_BAD : CONN_NONE;
-			goto done;
-		}
-		if (pr <= 0)
-			continue;
-		r = recv(fd, buf + n, sizeof(buf) - n, 0);
-		if (r == -1) {
-			if (errno == EINTR || errno == EAGAIN ||
-			    errno == EWOULDBLOCK)
-				continue;
-			/* Reset by the client: nobody to answer. */
-			ret = n > 0 ? CONN_BAD : CONN_NONE;
-			goto done;
-		}
-		if (r == 0) {
-			if (n == 0) {
-				ret = CONN_NONE;
-				goto done;
-			}
-			goto reply;		/* 400: a head cut short */
-		}
-		hl = head_end(buf, n + (size_t)r, n > 3 ? n - 3 : 0);
-		n += (size_t)r;
-		if (hl > 0)
-			break;
-		if (n == sizeof(buf)) {
-			status = 431;
-			goto reply;
-		}
-	}
-
-	if (whoop_httpreq_parse(&tmp, buf, hl, &req) == -1)
+	if (whoop_httpreq_parse(&tmp, c->buf, hl, &req) == -1)
 		goto fail;
 	head_only = strcmp(req.method, "HEAD") == 0;
 	if (strcmp(req.path, l->path) != 0) {
@@ -508,6 +538,11 @@ serve(struct whoop_listener *l, int fd, const char *state,
 	}
 	if (strcmp(req.method, "GET") != 0) {
 		status = 405;
+		goto reply;
+	}
+	/* Finding 8 again: not even the handler for another name. */
+	if (!host_ok(l, req.host)) {
+		status = req.host == NULL ? 400 : 421;
 		goto reply;
 	}
 	/*
@@ -526,10 +561,11 @@ serve(struct whoop_listener *l, int fd, const char *state,
 
 	/* The one valid callback: nobody gets another try at it. */
 	close_listeners(l);
+	respond(c->fd, 200, cb->error != NULL ? PAGE_REFUSED : PAGE_OK, 0);
+	linger(c->fd);
+	conn_close(c);
 	ret = CONN_DONE;
-	status = 200;
-	page = cb->error != NULL ? PAGE_REFUSED : PAGE_OK;
-	goto reply;
+	goto done;
 fail:
 	if (tmp.errcode == WHOOP_E_NOMEM) {
 		whoop_seterr(l->w, WHOOP_E_NOMEM, "%s", tmp.errmsg);
@@ -537,24 +573,108 @@ fail:
 		status = 500;
 	}
 reply:
-	respond(fd, status, page, head_only);
-	linger(fd);
+	conn_answer(c, status, PAGE_ERROR, head_only);
 done:
-	close(fd);
 	whoop_httpreq_free(&req);
 	whoop_freestr(pq);
-	whoop_wipe(buf, sizeof(buf));
 	return ret;
+}
+
+/* Input (or a hang-up) on a connection that is reading its head. */
+static enum conn
+conn_read(struct whoop_listener *l, struct lconn *c, const char *state,
+    struct whoop_callback *cb)
+{
+	ssize_t	 r;
+	size_t	 hl;
+
+	r = recv(c->fd, c->buf + c->n, sizeof(c->buf) - c->n, 0);
+	if (r == -1) {
+		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+			return CONN_NONE;
+		/* Reset by the client: nobody to answer. */
+		r = c->n > 0;
+		conn_close(c);
+		return r ? CONN_BAD : CONN_NONE;
+	}
+	if (r == 0) {
+		if (c->n == 0) {
+			/* A preconnect or a probe: not a request. */
+			conn_close(c);
+			return CONN_NONE;
+		}
+		conn_answer(c, 400, PAGE_ERROR, 0);	/* a head cut short */
+		return CONN_BAD;
+	}
+	hl = head_end(c->buf, c->n + (size_t)r, c->n > 3 ? c->n - 3 : 0);
+	c->n += (size_t)r;
+	if (hl > 0)
+		return conn_request(l, c, hl, state, cb);
+	if (c->n == sizeof(c->buf)) {
+		conn_answer(c, 431, PAGE_ERROR, 0);
+		return CONN_BAD;
+	}
+	return CONN_NONE;
+}
+
+/* Drop what an answered client still sends; close when done. */
+static void
+conn_drain(struct lconn *c)
+{
+	char	 junk[1024];
+	ssize_t	 n;
+
+	n = recv(c->fd, junk, sizeof(junk), 0);
+	whoop_wipe(junk, sizeof(junk));
+	if (n == -1 && (errno == EINTR || errno == EAGAIN ||
+	    errno == EWOULDBLOCK))
+		return;
+	if (n <= 0 || (c->n += (size_t)n) >= LINGER_BYTES)
+		conn_close(c);
+}
+
+/* Take what waits on a listening socket, into free slots. */
+static int
+accept_all(struct whoop_listener *l, int lfd, struct lconn *cs,
+    int64_t flow_end)
+{
+	int64_t	 until;
+	int	 i, fd;
+
+	for (;;) {
+		for (i = 0; i < MAX_CONNS && cs[i].state != CS_FREE; i++)
+			continue;
+		if (i == MAX_CONNS)
+			return 0;	/* the backlog keeps the rest */
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd == -1) {
+			/* Gone before we took it: not our problem. */
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR || errno == ECONNABORTED ||
+			    errno == EPROTO)
+				return 0;
+			return whoop_seterrno(l->w, WHOOP_E_IO,
+			    "accept on the callback listener");
+		}
+		/* A slow client cannot keep the listener past its timeout. */
+		until = mono_ms() + (int64_t)l->read_timeout * 1000;
+		cs[i].state = CS_READ;
+		cs[i].fd = fd;
+		cs[i].n = 0;
+		cs[i].until = until > flow_end ? flow_end : until;
+	}
 }
 
 int
 whoop_listener_wait(struct whoop_listener *l, const char *state,
     struct whoop_callback *cb)
 {
-	struct pollfd	 pfd[2];
-	int64_t		 end;
+	struct pollfd	 pfd[2 + MAX_CONNS];
+	struct lconn	*cs = NULL;
+	int64_t		 end, now;
 	enum conn	 c;
-	int		 i, n, fd, ms, bad = 0, rc = -1;
+	int		 i, k, n, nl, ms, bad = 0, rc = -1;
+	int		 slot[MAX_CONNS];
 
 	if (cb != NULL)
 		memset(cb, 0, sizeof(*cb));
@@ -574,6 +694,12 @@ whoop_listener_wait(struct whoop_listener *l, const char *state,
 		    "no state to check the callback against");
 		goto out;
 	}
+	if ((cs = calloc(MAX_CONNS, sizeof(*cs))) == NULL) {
+		whoop_seterr(l->w, WHOOP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < MAX_CONNS; i++)
+		cs[i].fd = -1;
 
 	end = mono_ms() + (int64_t)l->deadline * 1000;
 	for (;;) {
@@ -589,47 +715,72 @@ whoop_listener_wait(struct whoop_listener *l, const char *state,
 			    l->deadline);
 			goto out;
 		}
-		for (i = 0; i < l->nfd; i++) {
-			pfd[i].fd = l->fd[i];
-			pfd[i].events = POLLIN;
-			pfd[i].revents = 0;
+		/* With every slot taken, new clients wait in the backlog. */
+		for (i = 0; i < MAX_CONNS && cs[i].state != CS_FREE; i++)
+			continue;
+		for (nl = 0; i < MAX_CONNS && nl < l->nfd; nl++) {
+			pfd[nl].fd = l->fd[nl];
+			pfd[nl].events = POLLIN;
+			pfd[nl].revents = 0;
 		}
-		if ((n = poll(pfd, (nfds_t)l->nfd, ms)) == -1) {
+		for (i = 0, n = nl; i < MAX_CONNS; i++) {
+			if (cs[i].state == CS_FREE)
+				continue;
+			pfd[n].fd = cs[i].fd;
+			pfd[n].events = POLLIN;
+			pfd[n].revents = 0;
+			slot[n - nl] = i;
+			k = left_ms(cs[i].until);
+			if (k < ms)
+				ms = k;
+			n++;
+		}
+		if (poll(pfd, (nfds_t)n, ms) == -1) {
 			if (errno == EINTR)
 				continue;
 			whoop_seterrno(l->w, WHOOP_E_IO,
 			    "poll on the callback listener");
 			goto out;
 		}
-		for (i = 0; n > 0 && i < l->nfd; i++) {
-			if (pfd[i].revents == 0)
-				continue;
-			fd = accept4(l->fd[i], NULL, NULL,
-			    SOCK_CLOEXEC | SOCK_NONBLOCK);
-			if (fd == -1) {
-				/* Gone before we took it: not our problem. */
-				if (errno == EAGAIN || errno == EWOULDBLOCK ||
-				    errno == EINTR || errno == ECONNABORTED ||
-				    errno == EPROTO)
+		/* Connections first: the callback may be among them. */
+		for (k = nl; k < n; k++) {
+			struct lconn *cn = &cs[slot[k - nl]];
+
+			if (pfd[k].revents != 0) {
+				if (cn->state == CS_LINGER) {
+					conn_drain(cn);
 					continue;
-				whoop_seterrno(l->w, WHOOP_E_IO,
-				    "accept on the callback listener");
-				goto out;
+				}
+				c = conn_read(l, cn, state, cb);
+				if (c == CONN_DONE) {
+					rc = 0;
+					goto out;
+				}
+				if (c == CONN_FATAL)
+					goto out;
+				if (c == CONN_BAD)
+					bad++;
 			}
-			c = serve(l, fd, state, cb, end);
-			if (c == CONN_DONE) {
-				rc = 0;
-				goto out;
-			}
-			if (c == CONN_FATAL)
-				goto out;
-			if (c == CONN_BAD)
+			now = mono_ms();
+			if (cn->state == CS_READ && now >= cn->until) {
+				conn_answer(cn, 408, PAGE_ERROR, 0);
 				bad++;
-			/* One at a time: check the caps before the next. */
-			break;
+			} else if (cn->state == CS_LINGER && now >= cn->until)
+				conn_close(cn);
 		}
+		if (bad >= l->max_bad)
+			continue;
+		for (k = 0; k < nl; k++)
+			if (pfd[k].revents != 0 &&
+			    accept_all(l, pfd[k].fd, cs, end) == -1)
+				goto out;
 	}
 out:
+	if (cs != NULL) {
+		for (i = 0; i < MAX_CONNS; i++)
+			conn_close(&cs[i]);
+		free(cs);
+	}
 	close_listeners(l);
 	return rc;
 }

@@ -1,7 +1,9 @@
 /*
  * The run lock beside the database: whoop-sync and whoop-revoke hold it
  * while they use the tokens, because WHOOP rotates refresh tokens and a
- * second refresh with a spent one revokes the whole grant.
+ * second refresh with a spent one revokes the whole grant.  whoop-auth
+ * holds it to rotate the key and to store a login, so that no token is
+ * ever sealed or opened under a key that is being replaced.
  */
 #include <sys/file.h>
 
@@ -31,7 +33,8 @@ whoop_lock(struct whoop *w, const char *path, long wait_seconds)
 		}
 		if (waited_ms >= wait_seconds * 1000) {
 			whoop_seterr(w, WHOOP_E_BUSY, "another whoop-sync or "
-			    "whoop-revoke holds %s%s", path,
+			    "whoop-revoke holds %s (or whoop-auth, rotating "
+			    "the key or storing a login)%s", path,
 			    wait_seconds > 0 ? " (waited)" : "");
 			break;
 		}

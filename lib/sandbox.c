@@ -377,7 +377,14 @@ sqlite_tmpdir(void)
 int
 whoop_sandbox(struct whoop *w, const char *db, int flags)
 {
-	const char	*rw[3], *ro[NTLS + NTLSENV + 5], *slash;
+	return whoop_sandbox_also(w, db, flags, NULL);
+}
+
+int
+whoop_sandbox_also(struct whoop *w, const char *db, int flags,
+    const char *ro_extra)
+{
+	const char	*rw[3], *ro[NTLS + NTLSENV + 6], *slash;
 	char		*dir = NULL;
 	size_t		 i, n = 0;
 	int		 rc, rc2 = 0;
@@ -406,6 +413,8 @@ whoop_sandbox(struct whoop *w, const char *db, int flags)
 	ro[n++] = "/dev/urandom";
 	ro[n++] = "/etc/localtime";
 	ro[n++] = "/usr/share/zoneinfo";
+	if (ro_extra != NULL)
+		ro[n++] = ro_extra;
 	if (flags & WHOOP_SANDBOX_DBRO) {
 		ro[n++] = dir;
 		rw[0] = sqlite_tmpdir();

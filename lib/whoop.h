@@ -74,6 +74,12 @@ int		 whoop_seterr(struct whoop *, enum whoop_err, const char *, ...)
  * terminal or stored without surprises.  Truncates to fit.
  */
 void	 whoop_escape(char *buf, size_t bufsz, const char *s, size_t len);
+/*
+ * s escaped as whoop_escape does, for a message: in one of eight static
+ * buffers used in turn (so a message may show up to eight), each of
+ * 1024 bytes.  A NULL s gives "".  Not for threads.
+ */
+const char *whoop_esc(const char *s);
 
 /* wipe.c: secrets are wiped before their memory is given back. */
 void	 whoop_wipe(void *, size_t);
@@ -505,11 +511,14 @@ int	 whoop_api_one(struct whoop_http *, enum whoop_coll,
 /*
  * listener.c: the loopback redirect listener of whoop-auth (RFC 8252).
  * Binds 127.0.0.1 (and ::1 for a "localhost" redirect URI) only, and
- * takes exactly one valid callback: GET on the callback path with the
- * expected state.  Other paths and methods get 404 and 405 and the flow
- * goes on; a wrong or missing state gets 400.  Each of these counts as a
- * bad request, so a flood of junk cannot hold the listener open: too many
- * bad requests, or the deadline, end it.
+ * takes exactly one valid callback: GET on the callback path, with a Host
+ * of 127.0.0.1:PORT, localhost:PORT or [::1]:PORT, and the expected
+ * state.  Other paths and methods get 404 and 405 and the flow goes on;
+ * another Host gets 421 (400 without one), a wrong or missing state 400.
+ * Each of these counts as a bad request, so a flood of junk cannot hold
+ * the listener open: too many bad requests, or the deadline, end it.
+ * Connections are served side by side (poll), each with its own read
+ * deadline, so that idle ones cannot delay the browser's callback.
  */
 struct whoop_listener;
 
@@ -550,6 +559,7 @@ struct whoop_httpreq {
 	char	 method[16];
 	char	*path;		/* decoded path, no query */
 	char	*query;		/* raw query string, NULL if none */
+	char	*host;		/* Host field, trimmed; NULL if none */
 };
 int	 whoop_httpreq_parse(struct whoop *, const char *head, size_t len,
 	    struct whoop_httpreq *);
@@ -620,6 +630,26 @@ int	 whoop_cred_load(struct whoop *, const struct whoop_key *,
 	    int64_t account, struct whoop_cred *);
 int	 whoop_cred_delete(struct whoop *, int64_t account);
 void	 whoop_cred_clear(struct whoop_cred *);
+/* Open every sealed column of the account, keep nothing (whoop-sync -c). */
+int	 whoop_cred_verify(struct whoop *, const struct whoop_key *,
+	    int64_t account);
+/* Rows sealed under key and under any other (whoop-auth -K). */
+int	 whoop_cred_count_keyed(struct whoop *, const struct whoop_key *,
+	    long *mine, long *other);
+/*
+ * After WHOOP_E_KEY_WRONG for account: if newkey (KEY.new, shown as
+ * newpath) opens it, add to the message that a key rotation was
+ * interrupted and that whoop-auth -K finishes it.
+ */
+void	 whoop_cred_wrongkey_hint(struct whoop *,
+	    const struct whoop_key *newkey, const char *newpath,
+	    int64_t account);
+/*
+ * KEY.new, left by a key rotation cut short, if there is one: 1 and the
+ * key loaded (wipe it), 0 if there is none or it does not load.
+ */
+int	 whoop_key_load_new(struct whoop *, const char *keypath,
+	    struct whoop_key *, char *newpath, size_t newpathsz);
 int	 whoop_account_set_status(struct whoop *, int64_t account,
 	    const char *status);
 /*
@@ -750,6 +780,13 @@ int	 whoop_sandbox_landlock(struct whoop *, const char *const *rw_paths,
 	    const char *const *ro_paths);
 int	 whoop_sandbox_nonet(struct whoop *);
 int	 whoop_sandbox(struct whoop *, const char *db, int flags);
+/*
+ * As whoop_sandbox, and also reading beneath ro_extra (NULL for none):
+ * whoop-auth reads the key file again under the run lock, after the
+ * login, to seal under the key a rotation may have just put in place.
+ */
+int	 whoop_sandbox_also(struct whoop *, const char *db, int flags,
+	    const char *ro_extra);
 
 /* version.c: the versions of the libraries linked in, for audits. */
 void	 whoop_versions(char *buf, size_t bufsz);	/* SQLite, OpenSSL */

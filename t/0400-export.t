@@ -9,7 +9,7 @@ FIX=$WHOOP_TOP/t/data/export
 DBFILL=$WHOOP_TOOLS/dbfill
 A=23456789
 B=34567890
-mkdir -p "$T/home" "$T/conf" "$T/data"
+mkdir -p "$T/home" "$T/conf" "$T/data" && chmod 700 "$T/data"
 export HOME=$T/home WHOOP_CONFIG_DIR=$T/conf WHOOP_DATA_DIR=$T/data
 unset WHOOP_DB WHOOP_KEY_FILE WHOOP_CLIENT_ID WHOOP_CLIENT_SECRET \
     XDG_DATA_HOME XDG_CONFIG_HOME

@@ -64,7 +64,7 @@ for t in whoop-auth whoop-sync whoop-export whoop-revoke; do
 	try 2 "-- and an operand" $t -- -x
 	try 78 "an empty -d" $t -d "" $ty
 	try 78 "a 100 KiB -d" $t -d "$big" $ty
-	try 1 "-d naming a directory" $t -d "$T" $ty
+	try 1 "-d naming a directory" $t -d "$T/cwd" $ty
 done
 try 77 "-d in a missing directory" whoop-sync -d "$T/nowhere/whoop.db"
 try 1 "-d in a missing directory" whoop-export -d "$T/nowhere/whoop.db" cycle
@@ -166,7 +166,7 @@ sim_ctl issue '{"user":1}' | "$WHOOP_TOOLS/seedacct" "$DB" "$T/conf/key" sim-cli
 sh -c 'ulimit -f 256 && exec whoop-sync' >"$T/out" 2>"$T/err"
 rc=$?
 check "a file size limit: a clean failure, not SIGXFSZ (status $rc)" test "$rc" = 1 -o "$rc" = 75
-like "$(head -n 1 "$T/err")" '^whoop-sync: account [0-9]+: [a-z]+: database: (disk I/O error|database or disk is full)' "a file size limit: the database error, per collection"
+like "$(head -n 1 "$T/err")" '^whoop-sync: account [0-9]+: [a-z]+: database: File too large' "a file size limit: the system's error (EFBIG), per collection"
 is "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok "a file size limit: the database passes integrity_check"
 run whoop-sync
 is "$rc:$err" "0:" "without the limit the next run completes"

@@ -8,7 +8,7 @@
 SHARE=$WHOOP_TOP/share
 DBFILL=$WHOOP_TOOLS/dbfill
 A=23456789
-mkdir -p "$T/home" "$T/conf" "$T/data" "$T/fix"
+mkdir -p "$T/home" "$T/conf" "$T/data" "$T/fix" && chmod 700 "$T/data"
 export HOME=$T/home WHOOP_CONFIG_DIR=$T/conf WHOOP_DATA_DIR=$T/data
 unset WHOOP_DB WHOOP_KEY_FILE WHOOP_CLIENT_ID WHOOP_CLIENT_SECRET \
     XDG_DATA_HOME XDG_CONFIG_HOME

@@ -63,9 +63,9 @@ _whoop_auth()
 	COMPREPLY=()
 	case $prev in
 	-d)	_whoop_files "$cur"; return ;;
-	-P|-t)	return ;;
+	-P|-t|-w)	return ;;
 	esac
-	COMPREPLY=($(compgen -W '-d -K -l -n -P -p -t --help --version' \
+	COMPREPLY=($(compgen -W '-d -K -l -n -P -p -t -w --help --version' \
 	    -- "$cur"))
 }
 

@@ -140,10 +140,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			query_roundtrip(req.query);
 			check_callback(w, req.query);
 		}
+		/* Host, kept for the listener: trimmed, no control byte. */
+		for (s = req.host; s != NULL && *s != '\0'; s++)
+			FUZZ_CHECK(((unsigned char)*s >= 0x20 || *s == '\t') &&
+			    (unsigned char)*s != 0x7f);
+		if (req.host != NULL && *req.host != '\0')
+			FUZZ_CHECK(req.host[0] != ' ' && req.host[0] != '\t' &&
+			    req.host[strlen(req.host) - 1] != ' ' &&
+			    req.host[strlen(req.host) - 1] != '\t');
 		whoop_httpreq_free(&req);
-		FUZZ_CHECK(req.path == NULL && req.query == NULL);
+		FUZZ_CHECK(req.path == NULL && req.query == NULL &&
+		    req.host == NULL);
 	} else {
-		FUZZ_CHECK(req.path == NULL && req.query == NULL);
+		FUZZ_CHECK(req.path == NULL && req.query == NULL &&
+		    req.host == NULL);
 		nocanary(w);
 	}
 

@@ -2168,6 +2168,18 @@ def c_stray(sim, arg):
     return {"record": e.render()}
 
 
+def c_profile(sim, arg):
+    """Change a user's profile text (issue 12: an email holding terminal
+    escapes).  Only the text fields WHOOP lets a person edit."""
+    u = sim.user(int(arg.get("user", 1)))
+    for k in ("email", "first_name", "last_name"):
+        if k in arg:
+            if not isinstance(arg[k], str):
+                raise ValueError("%s must be a string" % k)
+            u.profile[k] = arg[k]
+    return dict(u.profile)
+
+
 CONTROL = {
     ("GET", "/_sim/health"): c_health,
     ("GET", "/_sim/client"): c_client,
@@ -2189,6 +2201,7 @@ CONTROL = {
     ("POST", "/_sim/implausible"): c_implausible,
     ("POST", "/_sim/future"): c_future,
     ("POST", "/_sim/stray"): c_stray,
+    ("POST", "/_sim/profile"): c_profile,
 }
 
 

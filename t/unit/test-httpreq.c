@@ -44,8 +44,18 @@ test_parse_good(struct whoop *w)
 	is_str(req.method, "GET", "method");
 	is_str(req.path, "/callback", "path");
 	is_str(req.query, "code=abc&state=x", "raw query kept");
+	is_str(req.host, "127.0.0.1:8080", "Host kept, for the listener");
 	whoop_httpreq_free(&req);
-	ok(req.path == NULL && req.query == NULL, "free clears");
+	ok(req.path == NULL && req.query == NULL && req.host == NULL,
+	    "free clears");
+
+	ok(parse(w, "GET / HTTP/1.1\r\nhOST:  \t localhost:1 \t\r\n\r\n",
+	    &req) == 0, "Host in any case, with blanks around the value");
+	is_str(req.host, "localhost:1", "Host trimmed");
+	whoop_httpreq_free(&req);
+	ok(parse(w, "GET / HTTP/1.1\r\nX-Host: a\r\n\r\n", &req) == 0 &&
+	    req.host == NULL, "no Host: NULL (X-Host is not it)");
+	whoop_httpreq_free(&req);
 
 	ok(parse(w, "POST /cb HTTP/1.0\r\n\r\n", &req) == 0 &&
 	    req.query == NULL, "no query: NULL; HTTP/1.0, no headers");
@@ -88,6 +98,8 @@ test_parse_bad(struct whoop *w)
 	    "absolute-form target");
 	R("OPTIONS * HTTP/1.1\r\n\r\n", "asterisk-form target");
 	R("GET callback HTTP/1.1\r\n\r\n", "target without leading /");
+	R("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n",
+	    "two Host headers (RFC 9112 3.2)");
 	R("GET /cb#frag HTTP/1.1\r\n\r\n", "fragment in the target");
 	R("GET  /cb HTTP/1.1\r\n\r\n", "two spaces");
 	R("GET /cb HTTP/1.1 \r\n\r\n", "trailing space");

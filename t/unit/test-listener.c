@@ -30,8 +30,8 @@
 #define STATE	"Xq3-_state_0123456789abcdefghijklmnopqrstuv"
 #define CODE	"SECRETCODE-4f2a.9~b_c"
 #define BAD6	"GET /callback?code=x&state=WRONG HTTP/1.1\r\n\r\n"
-#define GOOD	"GET /callback?code=" CODE "&state=" STATE " HTTP/1.1\r\n" \
-		"Host: 127.0.0.1\r\nUser-Agent: test\r\n\r\n"
+#define GOOD_FMT	"GET /callback?code=" CODE "&state=" STATE " HTTP/1.1\r\n" \
+		"Host: 127.0.0.1:%d\r\nUser-Agent: test\r\n\r\n"
 
 struct result {
 	int	 rc;
@@ -63,6 +63,16 @@ copy(char *dst, size_t sz, const char *s)
 {
 	if (s != NULL)
 		snprintf(dst, sz, "%s", s);
+}
+
+/* The valid callback, with the Host a browser sends: name and port. */
+static const char *
+good_cb(int port)
+{
+	static char	 buf[512];
+
+	snprintf(buf, sizeof(buf), GOOD_FMT, port);
+	return buf;
 }
 
 static struct whoop_listen_opts
@@ -508,7 +518,7 @@ test_flow(struct whoop *w)
 	else
 		skip(1, "no non-loopback IPv4 address");
 
-	st = req(port, GOOD, buf, sizeof(buf));
+	st = req(port, good_cb(port), buf, sizeof(buf));
 	ok(st == 200, "valid callback: 200 (%d)", st);
 	security_headers(buf, "200");
 	ok(strstr(body_of(buf), "Logged in. You can close this window and "
@@ -518,7 +528,7 @@ test_flow(struct whoop *w)
 	/* Closed before the response: no second try, no replay. */
 	ok(refused(AF_INET, "127.0.0.1", port),
 	    "connect after the valid callback is refused");
-	st = req(port, GOOD, buf, sizeof(buf));
+	st = req(port, good_cb(port), buf, sizeof(buf));
 	ok(st == -1 && errno == ECONNREFUSED,
 	    "replayed callback: connection refused");
 
@@ -619,7 +629,7 @@ test_oversized(struct whoop *w)
 	}
 	ok(st == 400, "head cut short: 400 (%d)", st);
 
-	st = req(port, GOOD, buf, sizeof(buf));
+	st = req(port, good_cb(port), buf, sizeof(buf));
 	ok(st == 200, "then the valid callback: 200 (%d)", st);
 	finish(&c, &r);
 	ok(r.rc == 0 && strcmp(r.code, CODE) == 0,
@@ -665,20 +675,25 @@ test_slow(struct whoop *w)
 	    dt);
 	security_headers(buf, "408");
 
-	/* One byte and a stall, and a good client queued behind it. */
+	/*
+	 * One byte and a stall, and a good client behind it: served side
+	 * by side, the good one does not wait for the stalled one.
+	 */
 	t0 = now();
 	a = dial(port);
 	if (a != -1)
 		send_all(a, "G", 1);
 	b = dial(port);
 	if (b != -1)
-		send_all(b, GOOD, strlen(GOOD));
-	st = a != -1 ? read_resp(a, buf, sizeof(buf)) : -1;
-	dt = now() - t0;
-	ok(st == 408 && dt > 0.9 && dt < 2.5,
-	    "stalled client dropped with 408 (%d, %.2f s)", st, dt);
+		send_all(b, good_cb(port), strlen(good_cb(port)));
 	st = b != -1 ? read_resp(b, buf, sizeof(buf)) : -1;
-	ok(st == 200, "the good client behind it succeeds (%d)", st);
+	dt = now() - t0;
+	ok(st == 200 && dt < 0.9,
+	    "the good client behind a stalled one succeeds at once (%d, "
+	    "%.2f s)", st, dt);
+	st = a != -1 ? read_resp(a, buf, sizeof(buf)) : -1;
+	ok(st == -1, "the stalled client is dropped when the flow ends (%d)",
+	    st);
 	if (a != -1)
 		close(a);
 	if (b != -1)
@@ -716,7 +731,7 @@ test_localhost(struct whoop *w)
 	} else
 		skip(1, "no ::1 on this machine");
 	ok(refused(AF_INET, "127.0.0.2", port), "not on 127.0.0.2");
-	st = req(port, GOOD, buf, sizeof(buf));
+	st = req(port, good_cb(port), buf, sizeof(buf));
 	ok(st == 200, "valid callback on 127.0.0.1 (%d)", st);
 	ok(refused(AF_INET, "127.0.0.1", port) &&
 	    (!v6 || refused(AF_INET6, "::1", port)),
@@ -733,7 +748,7 @@ test_error(struct whoop *w)
 	struct whoop_listener		*l;
 	struct child			 c;
 	struct result			 r;
-	char				 buf[8192];
+	char				 buf[8192], rq[512];
 	int				 port, st;
 
 	if ((l = whoop_listen(w, &o)) == NULL) {
@@ -741,9 +756,11 @@ test_error(struct whoop *w)
 		return;
 	}
 	port = start(w, l, &c);
-	st = req(port, "GET /callback?error=access_denied&error_description="
-	    "%1B%5B2J%1B%5B31mYou+said+no%0D%0Afake+line&state=" STATE
-	    " HTTP/1.1\r\n\r\n", buf, sizeof(buf));
+	snprintf(rq, sizeof(rq), "GET /callback?error=access_denied&"
+	    "error_description=%%1B%%5B2J%%1B%%5B31mYou+said+no%%0D%%0Afake+"
+	    "line&state=" STATE " HTTP/1.1\r\nHost: localhost:%d\r\n\r\n",
+	    port);
+	st = req(port, rq, buf, sizeof(buf));
 	ok(st == 200, "error callback answered (%d)", st);
 	security_headers(buf, "error page");
 	ok(strstr(buf, "Login not completed") != NULL &&
@@ -816,6 +833,163 @@ test_curl(struct whoop *w)
 	    r.errmsg);
 }
 
+/*
+ * Issue 12, item 7: connections that open and send nothing (any local
+ * process can make them) must not hold up the browser's callback.
+ */
+static void
+test_idle(struct whoop *w)
+{
+	struct whoop_listen_opts	 o = opts("127.0.0.1", 20, 10, 5);
+	struct whoop_listener		*l;
+	struct child			 c;
+	struct result			 r;
+	char				 buf[8192];
+	double				 t0, dt;
+	int				 port, st, i, idle[3];
+
+	if ((l = whoop_listen(w, &o)) == NULL) {
+		ok(0, "listen: %s", whoop_errmsg(w));
+		return;
+	}
+	port = start(w, l, &c);
+	for (i = 0; i < 3; i++)
+		idle[i] = dial(port);
+	/* One of them with half a request, as a slow client would. */
+	if (idle[1] != -1)
+		send_all(idle[1], "GET /callback?co", 16);
+	t0 = now();
+	st = req(port, good_cb(port), buf, sizeof(buf));
+	dt = now() - t0;
+	ok(st == 200 && dt < 1.0, "three idle connections: the callback is "
+	    "answered within a second (%d, %.2f s)", st, dt);
+	for (i = 0; i < 3; i++)
+		if (idle[i] != -1)
+			close(idle[i]);
+	finish(&c, &r);
+	ok(r.rc == 0 && strcmp(r.code, CODE) == 0, "idle: code taken: %s",
+	    r.errmsg);
+
+	/* Still one deadline per connection: an idle one gets its 408. */
+	o = opts("127.0.0.1", 20, 1, 5);
+	if ((l = whoop_listen(w, &o)) == NULL) {
+		ok(0, "listen: %s", whoop_errmsg(w));
+		return;
+	}
+	port = start(w, l, &c);
+	idle[0] = dial(port);
+	idle[1] = dial(port);
+	t0 = now();
+	st = idle[0] != -1 ? read_resp(idle[0], buf, sizeof(buf)) : -1;
+	dt = now() - t0;
+	ok(st == 408 && dt > 0.9 && dt < 2.5, "idle connection: 408 after "
+	    "its own read timeout (%d, %.2f s)", st, dt);
+	st = idle[1] != -1 ? read_resp(idle[1], buf, sizeof(buf)) : -1;
+	ok(st == 408 && now() - t0 < 2.5, "and the other at the same time "
+	    "(%d)", st);
+	for (i = 0; i < 2; i++)
+		if (idle[i] != -1)
+			close(idle[i]);
+	st = req(port, good_cb(port), buf, sizeof(buf));
+	ok(st == 200, "then the callback (%d)", st);
+	finish(&c, &r);
+	ok(r.rc == 0, "two 408s did not end the flow: %s", r.errmsg);
+
+	/* The bad-request cap holds across connections served at once. */
+	o = opts("127.0.0.1", 20, 1, 3);
+	if ((l = whoop_listen(w, &o)) == NULL) {
+		ok(0, "listen: %s", whoop_errmsg(w));
+		return;
+	}
+	port = start(w, l, &c);
+	for (i = 0; i < 3; i++)
+		idle[i] = dial(port);
+	finish(&c, &r);
+	ok(r.rc == -1 && strstr(r.errmsg, "too many bad requests") != NULL,
+	    "three idle connections time out: the cap of 3 ends the flow: %s",
+	    r.errmsg);
+	for (i = 0; i < 3; i++)
+		if (idle[i] != -1)
+			close(idle[i]);
+}
+
+/*
+ * Issue 12, item 8: only the names the listener is, with its port.  A
+ * DNS-rebinding page sends its own name; it gets 421 and the flow goes
+ * on (it counts as a bad request, not as the callback).
+ */
+static void
+test_host(struct whoop *w)
+{
+	/* The name, and what goes between it and the port (NULL: none). */
+	static const struct { const char *name, *sep; } badhosts[] = {
+		{ "rebind.example", ":" }, { "rebind.example", NULL },
+		{ "127.0.0.1", NULL }, { "127.0.0.1", ":1" },
+		{ "localhost", NULL }, { "[::1]", NULL },
+		{ "127.0.0.2", ":" }, { "localhost.", ":" },
+		{ "0x7f000001", ":" }, { "127.0.0.1", ": " },
+	}, goodhosts[] = {
+		{ "127.0.0.1", ":" }, { "localhost", ":" },
+		{ "LOCALHOST", ":" }, { "[::1]", ":" },
+	};
+	struct whoop_listen_opts	 o = opts("127.0.0.1", 20, 2, 30);
+	struct whoop_listener		*l;
+	struct child			 c;
+	struct result			 r;
+	char				 buf[8192], rq[512], h[64];
+	size_t				 i;
+	int				 port, st;
+
+	if ((l = whoop_listen(w, &o)) == NULL) {
+		ok(0, "listen: %s", whoop_errmsg(w));
+		return;
+	}
+	port = start(w, l, &c);
+	for (i = 0; i < sizeof(badhosts) / sizeof(badhosts[0]); i++) {
+		if (badhosts[i].sep != NULL)
+			snprintf(h, sizeof(h), "%s%s%d", badhosts[i].name,
+			    badhosts[i].sep, port);
+		else
+			snprintf(h, sizeof(h), "%s", badhosts[i].name);
+		snprintf(rq, sizeof(rq), "GET /callback?code=" CODE "&state="
+		    STATE " HTTP/1.1\r\nHost: %s\r\n\r\n", h);
+		st = req(port, rq, buf, sizeof(buf));
+		ok(st == 421, "Host: %s with the right state: 421 (%d)", h, st);
+		page_clean(buf, "421");
+	}
+	snprintf(rq, sizeof(rq), "GET /callback?code=" CODE "&state=" STATE
+	    " HTTP/1.1\r\n\r\n");
+	st = req(port, rq, buf, sizeof(buf));
+	ok(st == 400, "no Host: 400 (%d)", st);
+	snprintf(rq, sizeof(rq), "GET /callback?code=" CODE "&state=" STATE
+	    " HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nHost: rebind.example\r\n"
+	    "\r\n", port);
+	st = req(port, rq, buf, sizeof(buf));
+	ok(st == 400, "two Hosts: 400 (%d)", st);
+	snprintf(rq, sizeof(rq), "GET /callback?code=" CODE "&state=" STATE
+	    " HTTP/1.1\r\nhost:   127.0.0.1:%d \r\n\r\n", port);
+	st = req(port, rq, buf, sizeof(buf));
+	ok(st == 200, "host: in lower case, spaces around: 200 (%d)", st);
+	finish(&c, &r);
+	ok(r.rc == 0 && strcmp(r.code, CODE) == 0,
+	    "the refused Hosts did not take the callback: %s", r.errmsg);
+
+	for (i = 0; i < sizeof(goodhosts) / sizeof(goodhosts[0]); i++) {
+		if ((l = whoop_listen(w, &o)) == NULL) {
+			ok(0, "listen: %s", whoop_errmsg(w));
+			return;
+		}
+		port = start(w, l, &c);
+		snprintf(h, sizeof(h), "%s%s%d", goodhosts[i].name,
+		    goodhosts[i].sep, port);
+		snprintf(rq, sizeof(rq), "GET /callback?code=" CODE "&state="
+		    STATE " HTTP/1.1\r\nHost: %s\r\n\r\n", h);
+		st = req(port, rq, buf, sizeof(buf));
+		finish(&c, &r);
+		ok(st == 200 && r.rc == 0, "Host: %s accepted (%d)", h, st);
+	}
+}
+
 int
 main(void)
 {
@@ -841,6 +1015,10 @@ main(void)
 	test_error(w);
 	whoop_clearerr(w);
 	test_curl(w);
+	whoop_clearerr(w);
+	test_idle(w);
+	whoop_clearerr(w);
+	test_host(w);
 	whoop_free(w);
 	return done_testing();
 }
