@@ -28,6 +28,7 @@ struct whoop_http {
 	char			*ca;		/* WHOOP_CA_FILE, or NULL */
 	struct whoop_http_policy pol;
 	long			 nrequests;
+	int			 lost;		/* see whoop_http_lost */
 	long			 rl_remaining;	/* last seen, -1 unknown */
 	long			 rl_reset;
 	struct timespec		 rl_seen;	/* when they were seen */
@@ -203,6 +204,12 @@ long
 whoop_http_budget(const struct whoop_http *h)
 {
 	return h->rl_remaining;
+}
+
+int
+whoop_http_lost(const struct whoop_http *h)
+{
+	return h->lost;
 }
 
 long
@@ -593,6 +600,7 @@ request(struct whoop_http *h, const char *method, const char *path,
 	if ((url = make_url(h, path, query)) == NULL)
 		return whoop_seterr(h->w, WHOOP_E_NOMEM, "out of memory");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	h->lost = 0;
 	for (tries = 1;; tries++) {
 		if (pace(h) == -1) {
 			free(url);
@@ -600,6 +608,7 @@ request(struct whoop_http *h, const char *method, const char *path,
 		}
 		o = attempt(h, method, url, path, hdrs, post, !retry_sent, r,
 		    &wait, &left);
+		h->lost = o != DONE && r->status == 0 && left;
 		if (o == DONE) {
 			free(url);
 			whoop_clearerr(h->w);

@@ -786,7 +786,8 @@ class Fault:
         self.seconds = float(spec.get("seconds",
                                       1 if kind == "429" else 10))
         self.size = int(spec.get("size", 100 << 20))
-        self.expires_in = int(spec.get("expires_in", -5))
+        # as given: any JSON value, to test what clients accept
+        self.expires_in = spec.get("expires_in", -5)
         self.consume = bool(spec.get("consume", False))
         self.seen = self.used = 0
 
