@@ -34,10 +34,18 @@ sim_start "$T/sim" --days "$days" --seed 3 || exit 1
 export WHOOP_API_URL=$SIM_URL WHOOP_CA_FILE=$SIM_CA WHOOP_CONFIG_DIR=$T/conf HOME=$T
 mkdir -m 700 "$T/conf"
 sim_ctl dataset >/dev/null	# generate the data before timing anything
+# The fewest requests a backfill can make: every page of 25, profile, body.
+minimum=2
+for t in cycle recovery sleep workout; do
+	n=$(sim_ctl dataset | jq ".$t | length")
+	minimum=$((minimum + (n + 24) / 25))
+done
+# The least time: every full window of those requests but the last waited out.
+least=$(( ((minimum + limit - 1) / limit - 1) * window ))
 
 printf '\nbackfill of %d days at %d requests per %d s, X-RateLimit-Reset rounded %s\n\n' \
     "$days" "$limit" "$window" "$([ "$reset" = floor ] && echo down || echo up)"
-printf '%-8s %9s %6s %9s %9s %7s\n' window requests 429s seconds least ratio
+printf '%-8s %9s %8s %6s %9s %6s %7s\n' window requests 'minimum' 429s seconds least ratio
 for kind in $kinds; do
 	db=$T/$kind.db
 	sim_ctl issue '{"user":1}' | "$tools/seedacct" "$db" "$T/conf/key" sim-client-id >/dev/null
@@ -51,13 +59,11 @@ for kind in $kinds; do
 	end=$(date +%s.%N)
 	n1=$(sim_ctl stats | jq '.rate_limited // 0')
 	req=$(sqlite3 "$db" "SELECT detail FROM audit WHERE event='sync'" | sed 's/.*requests=\([0-9]*\).*/\1/')
-	# Every full window but the last must be waited out.
-	least=$(( ((req + limit - 1) / limit - 1) * window ))
 	python3 -c "
 secs = $end - $start
 least = $least
 ratio = secs / least if least else float('nan')
-print('%-8s %9s %6d %9.1f %9d %7.3f%s' % ('$kind', '$req', $n1 - $n0, secs, least, ratio,
+print('%-8s %9s %8d %6d %9.1f %6d %7.3f%s' % ('$kind', '$req', $minimum, $n1 - $n0, secs, least, ratio,
       '' if $rc == 0 else '  (exit $rc)'))"
 done
-printf '\n(least: (ceil(requests / limit) - 1) x window, the wait the limit forces)\n'
+printf '\n(requests: made, 429s included; least: (ceil(minimum / limit) - 1) x window,\n the wait the limit forces; ratio: seconds / least)\n'
