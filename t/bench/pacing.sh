@@ -8,7 +8,8 @@
 #	sh t/bench/pacing.sh [DAYS [LIMIT [WINDOW]]]
 #
 # DAYS (3650: ten years, about 590 requests, some 5 minutes a kind),
-# LIMIT requests per WINDOW seconds (100 per 60).  A quick run for CI:
+# LIMIT requests per WINDOW seconds (100 per 60).  A quick run for CI,
+# also what BENCH_SMALL=1 (make bench BENCH_SMALL=1) runs:
 #	sh t/bench/pacing.sh 200 10 2
 # PACING_KINDS="sliding fixed" and PACING_RESET=floor (or ceil) choose
 # the windows.
@@ -19,6 +20,9 @@ tools=${WHOOP_TOOLS:-$top/t/tools}
 days=${1:-3650}
 limit=${2:-100}
 window=${3:-60}
+if [ $# -eq 0 ] && [ -n "${BENCH_SMALL:-}" ]; then
+	days=200 limit=10 window=2
+fi
 kinds=${PACING_KINDS:-sliding fixed}
 reset=${PACING_RESET:-floor}
 T=$(mktemp -d "${TMPDIR:-/tmp}/whoop-bench.XXXXXX")
