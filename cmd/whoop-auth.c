@@ -453,8 +453,7 @@ login(const struct whoop_paths *p, struct whoop_config *c, int port_opt,
 	}
 
 	/* Exactly one exchange of this code. */
-	rc = whoop_oauth_exchange(h, &cl, cb.code, verifier, need_refresh,
-	    &tok);
+	rc = whoop_oauth_exchange(h, &cl, cb.code, verifier, &tok);
 	whoop_callback_clear(&cb);
 	whoop_wipe(verifier, sizeof(verifier));
 	if (rc == -1) {
@@ -520,6 +519,11 @@ login(const struct whoop_paths *p, struct whoop_config *c, int port_opt,
 	    "valid until %s\n", (long long)account, email ? " (" : "",
 	    email ? whoop_esc(email) : "", email ? ")" : "",
 	    whoop_esc(tok.scope ? tok.scope : scopes), exp);
+	/* Still a login: the code is spent, the access token works. */
+	if (need_refresh && tok.refresh_token == NULL)
+		warnx("WHOOP sent no refresh token although offline access "
+		    "was asked: this login lasts until %s; run whoop-auth "
+		    "again then", exp);
 	whoop_page_free(&page);
 	whoop_tokens_clear(&tok);
 	rc = WHOOP_EXIT_OK;

@@ -179,6 +179,7 @@ cred_read(struct whoop *w, const struct whoop_key *key, int64_t account,
 {
 	sqlite3_stmt	*st = NULL;
 	const char	*s;
+	int64_t		 issued;
 	int		 rc = -1, step;
 
 	memset(c, 0, sizeof(*c));
@@ -187,7 +188,8 @@ cred_read(struct whoop *w, const struct whoop_key *key, int64_t account,
 		return whoop_seterr(w, WHOOP_E_DB, "no database");
 	if (sqlite3_prepare_v2(w->db, "SELECT c.client_id, c.client_secret, "
 	    "c.access_token, c.refresh_token, c.scope, c.expires_at, "
-	    "a.status FROM credentials c JOIN accounts a USING (account_id) "
+	    "a.status, c.updated_at FROM credentials c JOIN accounts a "
+	    "USING (account_id) "
 	    "WHERE c.account_id = ?1", -1, &st, NULL) != SQLITE_OK)
 		return whoop_seterrdb(w, "credentials");
 	sqlite3_bind_int64(st, 1, account);
@@ -234,6 +236,13 @@ cred_read(struct whoop *w, const struct whoop_key *key, int64_t account,
 	s = (const char *)sqlite3_column_text(st, 5);
 	if (s == NULL || whoop_time_parse(w, s, &c->tok.expires_at_ms) == -1)
 		goto out;
+	/* The lifetime, as near as the row tells: written when issued (a
+	 * key rotation since makes it look shorter, so a refresh comes a
+	 * little later, still before expiry or after a 401). */
+	s = (const char *)sqlite3_column_text(st, 7);
+	if (s != NULL && whoop_time_parse(NULL, s, &issued) == 0 &&
+	    c->tok.expires_at_ms > issued)
+		c->tok.lifetime_ms = c->tok.expires_at_ms - issued;
 	rc = 0;
 out:
 	sqlite3_finalize(st);

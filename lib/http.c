@@ -28,6 +28,7 @@ struct whoop_http {
 	char			*ca;		/* WHOOP_CA_FILE, or NULL */
 	struct whoop_http_policy pol;
 	long			 nrequests;
+	int			 lost;		/* see whoop_http_lost */
 	long			 rl_remaining;	/* last seen, -1 unknown */
 	long			 rl_reset;
 	struct timespec		 rl_seen;	/* when they were seen */
@@ -46,7 +47,7 @@ static const struct whoop_http_policy default_policy = {
 	.backoff_ms = 1000,
 	.max_wait = 120,
 	.max_total = 300,
-	.rl_reserve = 1,
+	.rl_reserve = 0,
 };
 
 static int	 curl_ready;
@@ -205,6 +206,12 @@ whoop_http_budget(const struct whoop_http *h)
 	return h->rl_remaining;
 }
 
+int
+whoop_http_lost(const struct whoop_http *h)
+{
+	return h->lost;
+}
+
 long
 whoop_http_requests(const struct whoop_http *h)
 {
@@ -352,25 +359,77 @@ slist_free_wiped(struct curl_slist *l)
 }
 
 /*
- * Wait when the last response said the window is (nearly) spent.  A wait
- * longer than max_wait means the daily budget: stop, the next run resumes.
+ * Wait when the last response said the window is spent: never fire with
+ * Remaining at the reserve (0 by default).  WHOOP documents the headers
+ * but neither the kind of window nor how X-RateLimit-Reset is rounded: a
+ * fixed window may reopen whole at Reset, a sliding one frees only the
+ * oldest request's slot, and a Reset rounded down may be up to a second
+ * early.  So Reset is a lower bound: wait one second past it, then send
+ * one request and learn the budget again from its answer.  That costs at
+ * most a second per window of 60.  A wait longer than max_wait means the
+ * daily budget: stop, the next run resumes.
  */
 static int
 pace(struct whoop_http *h)
 {
-	long	 left;
+	double	 left;
 
 	if (h->rl_remaining < 0 || h->rl_remaining > h->pol.rl_reserve)
 		return 0;
-	left = h->rl_reset - (long)elapsed(&h->rl_seen);
-	if (left <= 0)
-		return 0;
-	if (left > h->pol.max_wait)
+	left = (double)(h->rl_reset + 1) - elapsed(&h->rl_seen);
+	if (left > (double)h->pol.max_wait)
 		return whoop_seterr(h->w, WHOOP_E_RATE, "rate limit: budget "
 		    "spent for %ld s more; stopping, the next run resumes",
-		    left);
-	sleep_ms(left * 1000 + jitter(250));
+		    (long)left);
+	if (left > 0)
+		sleep_ms((long)(left * 1000) + jitter(100));
 	h->rl_remaining = -1;
+	return 0;
+}
+
+/*
+ * Did this failure happen before any byte of the request left?  Only
+ * then is a request that changes state at the server (a token POST) safe
+ * to send again: name resolution, connect and the TLS handshake come
+ * before the request, and libcurl counts the request bytes it sent.
+ */
+static int
+never_left(CURLcode cc, long sent_bytes)
+{
+	if (sent_bytes != 0)
+		return 0;
+	switch (cc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_OPERATION_TIMEDOUT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * A failed handshake: a transport failure (the peer reset or closed the
+ * connection, a read or write failed) is worth another try; anything
+ * else (a protocol mismatch, no common cipher) is not.  libcurl reports
+ * both as CURLE_SSL_CONNECT_ERROR; the OS error and its message tell
+ * them apart.
+ */
+static int
+handshake_transient(long os_errno, const char *msg)
+{
+	static const char *const transport[] = { "SSL_ERROR_SYSCALL",
+	    "Recv failure", "Send failure", "unexpected eof",
+	    "Connection reset", "Connection timed out", NULL };
+	int	 i;
+
+	if (os_errno != 0)
+		return 1;
+	for (i = 0; transport[i] != NULL; i++)
+		if (strstr(msg, transport[i]) != NULL)
+			return 1;
 	return 0;
 }
 
@@ -378,16 +437,21 @@ enum outcome { DONE, RETRY, FAIL };
 
 /*
  * One attempt.  Sets the error and says whether another attempt may
- * help.  *wait is the server's word on how long to wait, if any.
+ * help.  *wait is the server's word on how long to wait, if any; *left
+ * says whether the request may have reached the server.  once: the
+ * request must not be sent twice (a token POST), so it goes on a fresh
+ * connection -- on a reused one that turns out dead, libcurl itself
+ * would send the request again.
  */
 static enum outcome
 attempt(struct whoop_http *h, const char *method, const char *url,
     const char *path, struct curl_slist *hdrs, const char *postbody,
-    struct whoop_resp *r, long *wait)
+    int once, struct whoop_resp *r, long *wait, int *left)
 {
 	CURL		*c = h->curl;
 	CURLcode	 cc;
-	long		 st = 0;
+	long		 st = 0, sent_bytes = 0, os_errno = 0;
+	char		 ebuf[CURL_ERROR_SIZE], why[CURL_ERROR_SIZE + 64];
 
 	curl_easy_reset(c);
 	resp_reset(r);
@@ -395,6 +459,11 @@ attempt(struct whoop_http *h, const char *method, const char *url,
 	h->cap = 0;
 	h->overflow = 0;
 	*wait = -1;
+	*left = 1;
+	ebuf[0] = '\0';
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+	if (once)
+		curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
@@ -425,6 +494,12 @@ attempt(struct whoop_http *h, const char *method, const char *url,
 	h->resp = NULL;
 	if (cc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+	else {
+		curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &sent_bytes);
+		curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno);
+		*left = !never_left(cc, sent_bytes);
+	}
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
 	r->status = st;
 	if (r->rl_remaining >= 0) {
 		h->rl_remaining = r->rl_remaining;
@@ -449,12 +524,19 @@ attempt(struct whoop_http *h, const char *method, const char *url,
 		whoop_seterr(h->w, WHOOP_E_CONFIG, "%s %s: %s", method, path,
 		    curl_easy_strerror(cc));
 		return FAIL;
+	case CURLE_SSL_CONNECT_ERROR:
+		if (handshake_transient(os_errno, ebuf)) {
+			whoop_seterr(h->w, WHOOP_E_NET, "%s %s: TLS handshake "
+			    "cut off: the connection was reset or closed",
+			    method, path);
+			return RETRY;
+		}
+		/* FALLTHROUGH */
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CIPHER:
 	case CURLE_SSL_ENGINE_NOTFOUND:
-	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
 	case CURLE_SSL_INVALIDCERTSTATUS:
 		/* A certificate does not get better by asking again. */
@@ -462,15 +544,25 @@ attempt(struct whoop_http *h, const char *method, const char *url,
 		    path, curl_easy_strerror(cc));
 		return FAIL;
 	default:
+		(void)snprintf(why, sizeof(why), "%s", curl_easy_strerror(cc));
+		if (once && *left) {
+			/* What is known: it left, no answer came back. */
+			whoop_seterr(h->w, WHOOP_E_NET, "%s %s: the answer was "
+			    "lost (%s); WHOOP may have acted on it, so it is "
+			    "not sent again", method, path, why);
+			return FAIL;
+		}
 		whoop_seterr(h->w, WHOOP_E_NET, "%s %s: %s", method, path,
-		    curl_easy_strerror(cc));
+		    why);
 		return RETRY;
 	}
 
 	if (st >= 200 && st < 300)
 		return DONE;
 	if (st == 429) {
-		*wait = r->retry_after >= 0 ? r->retry_after : r->rl_reset;
+		/* Reset is a lower bound (see pace); Retry-After is not. */
+		*wait = r->retry_after >= 0 ? r->retry_after :
+		    r->rl_reset >= 0 ? r->rl_reset + 1 : -1;
 		whoop_seterr(h->w, WHOOP_E_RATE, "%s %s: HTTP 429: rate "
 		    "limited", method, path);
 		return RETRY;
@@ -491,7 +583,8 @@ attempt(struct whoop_http *h, const char *method, const char *url,
 
 /*
  * Attempts with backoff.  retry_sent: may a request that may have reached
- * the server be sent again?  (Not for the token endpoint.)
+ * the server be sent again?  (Not for the token endpoint: it is retried
+ * only after failures that prove it never left, see never_left.)
  */
 static int
 request(struct whoop_http *h, const char *method, const char *path,
@@ -502,17 +595,20 @@ request(struct whoop_http *h, const char *method, const char *path,
 	enum outcome	 o;
 	long		 wait, backoff = h->pol.backoff_ms;
 	char		*url;
-	int		 tries;
+	int		 tries, left;
 
 	if ((url = make_url(h, path, query)) == NULL)
 		return whoop_seterr(h->w, WHOOP_E_NOMEM, "out of memory");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	h->lost = 0;
 	for (tries = 1;; tries++) {
 		if (pace(h) == -1) {
 			free(url);
 			return -1;
 		}
-		o = attempt(h, method, url, path, hdrs, post, r, &wait);
+		o = attempt(h, method, url, path, hdrs, post, !retry_sent, r,
+		    &wait, &left);
+		h->lost = o != DONE && r->status == 0 && left;
 		if (o == DONE) {
 			free(url);
 			whoop_clearerr(h->w);
@@ -520,7 +616,7 @@ request(struct whoop_http *h, const char *method, const char *path,
 		}
 		if (o == FAIL || tries >= h->pol.max_tries)
 			break;
-		if (!retry_sent && r->status != 0)
+		if (!retry_sent && (r->status != 0 || left))
 			break;
 		if (wait > h->pol.max_wait) {
 			whoop_seterr(h->w, WHOOP_E_RATE, "%s %s: rate limited "

@@ -19,9 +19,8 @@
 #define REVOKE_PATH	"/developer/v2/user/access"
 #define MAX_TOKEN	4096
 #define MAX_SCOPE	1024
-/* Anything outside this is not a lifetime a server would mean. */
-#define MIN_EXPIRES	10
-#define MAX_EXPIRES	(30L * 86400)
+/* A longer lifetime is taken as this; a 401 still brings a refresh. */
+#define MAX_LIFETIME	(365.0 * 86400)
 
 /* Percent-encode everything but RFC 3986 unreserved characters. */
 static size_t
@@ -136,13 +135,45 @@ token_copy(struct whoop *w, const cJSON *o, const char *name, int required)
 	return copy;
 }
 
+/*
+ * expires_in in seconds, as a number or a numeric string; 0 when there
+ * is none that means a lifetime (missing, null, zero, negative, not a
+ * number).
+ */
+static double
+lifetime_of(const cJSON *j)
+{
+	double	 v = 0;
+	char	*end;
+
+	if (cJSON_IsNumber(j))
+		v = j->valuedouble;
+	else if (cJSON_IsString(j) && j->valuestring != NULL) {
+		v = strtod(j->valuestring, &end);
+		if (end == j->valuestring || *end != '\0')
+			v = 0;
+	}
+	if (!isfinite(v) || v <= 0)
+		return 0;
+	return v > MAX_LIFETIME ? MAX_LIFETIME : v;
+}
+
+/*
+ * Liberal in what is accepted, because a token answer arrives after WHOOP
+ * acted: a refresh has already rotated, a code is already spent, and an
+ * answer refused here is a grant lost.  So only what makes the answer
+ * unusable is refused: not JSON, no usable access token, a token type
+ * other than bearer.  Any lifetime is taken (see lifetime_of; with none,
+ * the token counts as due for a refresh at once and is used until WHOOP
+ * refuses it), and a missing refresh token is the caller's business.
+ */
 int
 whoop_oauth_parse_tokens(struct whoop *w, const char *body, size_t len,
-    int need_refresh, int64_t now_ms, struct whoop_tokens *t)
+    int64_t now_ms, struct whoop_tokens *t)
 {
 	cJSON		*root = NULL;
 	const cJSON	*j;
-	double		 exp;
+	double		 life;
 	int		 rc = -1;
 
 	memset(t, 0, sizeof(*t));
@@ -153,32 +184,19 @@ whoop_oauth_parse_tokens(struct whoop *w, const char *body, size_t len,
 		    "object");
 		goto out;
 	}
+	/* Missing: bearer, the only kind there is (RFC 6750). */
 	j = cJSON_GetObjectItemCaseSensitive(root, "token_type");
-	if (!cJSON_IsString(j) || j->valuestring == NULL ||
-	    strcasecmp(j->valuestring, "bearer") != 0) {
+	if (j != NULL && !cJSON_IsNull(j) && (!cJSON_IsString(j) ||
+	    j->valuestring == NULL ||
+	    strcasecmp(j->valuestring, "bearer") != 0)) {
 		whoop_seterr(w, WHOOP_E_PROTO, "token response: token_type "
 		    "is not bearer");
 		goto out;
 	}
-	j = cJSON_GetObjectItemCaseSensitive(root, "expires_in");
-	if (!cJSON_IsNumber(j)) {
-		whoop_seterr(w, WHOOP_E_PROTO, "token response: expires_in "
-		    "is missing or not a number");
-		goto out;
-	}
-	exp = j->valuedouble;
-	if (!isfinite(exp) || exp != floor(exp) || exp < MIN_EXPIRES ||
-	    exp > MAX_EXPIRES) {
-		whoop_seterr(w, WHOOP_E_PROTO, "token response: expires_in "
-		    "%.0f is outside %d..%ld seconds", isfinite(exp) ? exp : -1,
-		    MIN_EXPIRES, MAX_EXPIRES);
-		goto out;
-	}
 	if ((t->access_token = token_copy(w, root, "access_token", 1)) == NULL)
 		goto out;
-	/* Without the offline scope there is none; with it, it must be. */
 	j = cJSON_GetObjectItemCaseSensitive(root, "refresh_token");
-	if ((need_refresh || (j != NULL && !cJSON_IsNull(j))) &&
+	if (j != NULL && !cJSON_IsNull(j) &&
 	    (t->refresh_token = token_copy(w, root, "refresh_token",
 	    1)) == NULL)
 		goto out;
@@ -194,7 +212,10 @@ whoop_oauth_parse_tokens(struct whoop *w, const char *body, size_t len,
 			goto out;
 		}
 	}
-	t->expires_at_ms = now_ms + (int64_t)exp * 1000;
+	life = lifetime_of(cJSON_GetObjectItemCaseSensitive(root,
+	    "expires_in"));
+	t->lifetime_ms = (int64_t)(life * 1000);
+	t->expires_at_ms = now_ms + t->lifetime_ms;
 	rc = 0;
 out:
 	if (rc == -1)
@@ -244,26 +265,34 @@ token_error(struct whoop *w, const char *what, const struct whoop_resp *r)
 	    *code ? ": " : "", code, *desc ? " (" : "", desc, *desc ? ")" : "");
 }
 
+/*
+ * One token POST.  It is sent once: http.c retries it only when it
+ * provably never left.  lost: what to add when it may have reached WHOOP
+ * and no answer came back.
+ */
 static int
-token_request(struct whoop_http *h, const char *what, const char *const *form,
-    int need_refresh, struct whoop_tokens *t)
+token_request(struct whoop_http *h, const char *what, const char *lost,
+    const char *const *form, struct whoop_tokens *t)
 {
 	struct whoop		*w = whoop_http_handle(h);
 	struct whoop_resp	 r;
+	char			 msg[sizeof(w->errmsg)];
 	int			 rc = -1;
 
 	memset(&r, 0, sizeof(r));
 	memset(t, 0, sizeof(*t));
-	if (whoop_http_post_form(h, TOKEN_PATH, form, &r) == -1)
+	if (whoop_http_post_form(h, TOKEN_PATH, form, &r) == -1) {
+		(void)snprintf(msg, sizeof(msg), "%s", whoop_errmsg(w));
+		whoop_seterr(w, whoop_errcode(w), "%s: %s%s", what, msg,
+		    whoop_http_lost(h) ? lost : "");
 		goto out;
+	}
 	if (r.status != 200) {
 		token_error(w, what, &r);
 		goto out;
 	}
-	if (whoop_oauth_parse_tokens(w, r.body, r.len, need_refresh,
-	    whoop_time_now_ms(), t) == -1) {
-		char	 msg[sizeof(w->errmsg)];
-
+	if (whoop_oauth_parse_tokens(w, r.body, r.len, whoop_time_now_ms(),
+	    t) == -1) {
 		(void)snprintf(msg, sizeof(msg), "%s", whoop_errmsg(w));
 		whoop_seterr(w, WHOOP_E_PROTO, "%s: %s", what, msg);
 		goto out;
@@ -276,8 +305,7 @@ out:
 
 int
 whoop_oauth_exchange(struct whoop_http *h, const struct whoop_client *cl,
-    const char *code, const char *verifier, int need_refresh,
-    struct whoop_tokens *t)
+    const char *code, const char *verifier, struct whoop_tokens *t)
 {
 	const char	*form[] = {
 		"grant_type", "authorization_code",
@@ -289,7 +317,8 @@ whoop_oauth_exchange(struct whoop_http *h, const struct whoop_client *cl,
 		NULL
 	};
 
-	return token_request(h, "code exchange", form, need_refresh, t);
+	return token_request(h, "code exchange", "; the code is spent "
+	    "either way: run whoop-auth again", form, t);
 }
 
 int
@@ -306,7 +335,10 @@ whoop_oauth_refresh(struct whoop_http *h, const struct whoop_client *cl,
 		NULL
 	};
 
-	return token_request(h, "token refresh", form, 1, t);
+	return token_request(h, "token refresh", "; if it did, it rotated "
+	    "the tokens and the refresh token stored here is spent: the next "
+	    "run tries it once, and a refused one means run whoop-auth", form,
+	    t);
 }
 
 int

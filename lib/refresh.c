@@ -7,7 +7,14 @@
  * and refreshed only if still needed; the new pair is committed before
  * anyone uses it.  A crash before that commit loses the new pair, which
  * no ordering can avoid; the next run then gets invalid_grant and asks
- * for a login, which is the safe way to fail.
+ * for a login, which is the safe way to fail.  A refresh whose answer was
+ * lost is the same case: http.c does not send it again, and neither does
+ * this run (c->refresh_failed), since a second POST of a spent token is
+ * what revokes a grant.
+ *
+ * The refresh is due min(margin, half the lifetime) before expiry, so
+ * that short-lived tokens are not refreshed on every use.  An answer
+ * without a refresh token keeps the old one (RFC 6749 section 6).
  */
 #include <string.h>
 
@@ -24,8 +31,14 @@ whoop_token_ensure(struct whoop *w, struct whoop_http *h,
 	char			*secret = NULL;
 	int64_t			 now = whoop_time_now_ms();
 
+	if (c->tok.lifetime_ms > 0 && c->tok.lifetime_ms / 2 < margin_ms)
+		margin_ms = c->tok.lifetime_ms / 2;
 	if (!force && c->tok.expires_at_ms - now > margin_ms)
 		return 0;
+	if (c->refresh_failed)
+		return whoop_seterr(w, WHOOP_E_NET, "a token refresh failed "
+		    "earlier in this run; not refreshing again before the "
+		    "next run");
 	if (whoop_db_begin(w) == -1)
 		return -1;
 	if (whoop_cred_load(w, key, c->account, &fresh) == -1)
@@ -62,8 +75,17 @@ whoop_token_ensure(struct whoop *w, struct whoop_http *h,
 		}
 		cl.client_secret = secret;
 	}
-	if (whoop_oauth_refresh(h, &cl, fresh.tok.refresh_token, &nt) == -1)
+	if (whoop_oauth_refresh(h, &cl, fresh.tok.refresh_token, &nt) == -1) {
+		c->refresh_failed = 1;
 		goto out;
+	}
+	if (nt.refresh_token == NULL &&
+	    (nt.refresh_token = strdup(fresh.tok.refresh_token)) == NULL) {
+		/* The new access token is lost, the old pair still good. */
+		whoop_tokens_clear(&nt);
+		whoop_seterr(w, WHOOP_E_NOMEM, "out of memory");
+		goto out;
+	}
 	if (whoop_cred_store(w, key, c->account, &cl, &nt) == -1 ||
 	    whoop_audit(w, c->account, "token_refreshed", NULL) == -1 ||
 	    whoop_db_commit(w) == -1) {

@@ -473,6 +473,12 @@ long	 whoop_http_requests(const struct whoop_http *);
 /* What the last response said of the rate-limit window, -1 if unknown. */
 long	 whoop_http_budget(const struct whoop_http *);
 /*
+ * Did the last request fail after it may have reached the server, with
+ * no answer back (a reset, an empty reply, a timeout)?  It was then not
+ * sent again if it must not be (a token POST).
+ */
+int	 whoop_http_lost(const struct whoop_http *);
+/*
  * GET and DELETE with a bearer token (never put in the URL).  Returns 0
  * for a 2xx, else -1 with the error class: WHOOP_E_AUTH for 401,
  * WHOOP_E_RATE when the rate limit outlasts the waits, WHOOP_E_NET for
@@ -590,6 +596,7 @@ struct whoop_tokens {
 	char	*refresh_token;		/* NULL without the offline scope */
 	char	*scope;
 	int64_t	 expires_at_ms;		/* now + expires_in */
+	int64_t	 lifetime_ms;		/* expires_in; 0 unknown */
 };
 struct whoop_client {
 	const char	*client_id;
@@ -599,13 +606,24 @@ struct whoop_client {
 char	*whoop_oauth_authorize_url(struct whoop *, const char *origin,
 	    const struct whoop_client *, const char *scopes,
 	    const char *state, const char *challenge);
+/*
+ * A token answer: refused (-1, WHOOP_E_PROTO) only when unusable -- not
+ * JSON, no access token, a type other than bearer.  Any positive
+ * expires_in is taken (at most a year); with none, lifetime_ms is 0 and
+ * the token is due for a refresh at once.  No refresh token: NULL.
+ */
 int	 whoop_oauth_parse_tokens(struct whoop *, const char *body,
-	    size_t len, int need_refresh, int64_t now_ms,
-	    struct whoop_tokens *);
-/* The code is sent once and never retried: codes are single-use. */
+	    size_t len, int64_t now_ms, struct whoop_tokens *);
+/*
+ * The code is sent once and never retried after it may have left: codes
+ * are single-use.  An answer without a refresh token is still a login.
+ */
 int	 whoop_oauth_exchange(struct whoop_http *, const struct whoop_client *,
-	    const char *code, const char *verifier, int need_refresh,
-	    struct whoop_tokens *);
+	    const char *code, const char *verifier, struct whoop_tokens *);
+/*
+ * The answer has no refresh token when WHOOP keeps the old one valid
+ * (RFC 6749 section 6): t->refresh_token is then NULL.
+ */
 int	 whoop_oauth_refresh(struct whoop_http *, const struct whoop_client *,
 	    const char *refresh_token, struct whoop_tokens *);
 /* 0 revoked; 1 the grant was already gone (401); -1 error. */
@@ -622,6 +640,7 @@ struct whoop_cred {
 	char			*client_id;
 	char			*client_secret;	/* NULL if none stored */
 	struct whoop_tokens	 tok;
+	int			 refresh_failed; /* this run: never again */
 };
 int	 whoop_cred_store(struct whoop *, const struct whoop_key *,
 	    int64_t account, const struct whoop_client *,

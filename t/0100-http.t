@@ -129,6 +129,38 @@ check "plain server received no token" no_canary -r "$T/plain"
 n1=$(wc -l <"$SIM_DIR/requests.log")
 is "$n1" "$n0" "untrusted CA: no request reached the service"
 
+# A handshake that fails for transport reasons is a network error, retried
+# with backoff; only certificate verification failures are permanent.
+for k in handshake_reset handshake_eof; do
+	fault "{\"kind\":\"$k\",\"count\":1}"
+	httpc -p $FAST $P
+	like "$out" '^rc=0 err=none status=200 requests=2' "$k once: retried like a network error"
+done
+fault '{"kind":"handshake_eof","count":3}'
+httpc -p $FAST $P
+like "$out" '^rc=-1 err=net status=0 requests=3' "handshake failing every time: temporary error after the tries"
+clear_faults
+
+# A token POST is sent again only when it provably never left; once it may
+# have reached WHOOP (reset, empty reply, timeout) it is not resent.
+TP=/oauth/oauth2/token
+tok_posts() { sim_ctl stats | jq '[.token_requests.refresh_token // {} | .[]] | add // 0'; }
+for k in lost_reset lost_empty lost_hang; do
+	n0=$(tok_posts)
+	fault "{\"kind\":\"$k\",\"count\":1,\"seconds\":4}"
+	httpc -p 3,50,5,2,2,1048576 -m POST $TP
+	like "$out" '^rc=-1 err=net status=0 requests=1' "$k: the token POST is not sent again"
+	like "$out" "POST $TP: .*may have acted on it" "$k: the message says what is known"
+	is "$(( $(tok_posts) - n0 ))" 1 "$k: exactly one token POST reached the service"
+	clear_faults
+done
+n0=$(tok_posts)
+fault '{"kind":"handshake_reset","count":1}'
+httpc -p $FAST -m POST $TP
+like "$out" '^rc=0 err=none status=401 requests=2' "a handshake failure before a token POST: retried, it never left"
+is "$(( $(tok_posts) - n0 ))" 1 "... and the POST reached the service once"
+clear_faults
+
 check "no canary in the request log" no_canary "$SIM_DIR/requests.log"
 check "no canary in any client output" no_canary "$T/out" "$T/err" "$T/wrong.out" "$T/plain.out"
 

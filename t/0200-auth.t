@@ -168,7 +168,7 @@ rm -f "$T/tmp/browser.mode"
 
 # --- token endpoint faults: clear error, nothing stored --------------------
 rm -f "$DB" "$DB-wal" "$DB-shm"
-for f in token500:75 token_malformed:1 token_norefresh:1 token_badexpiry:1 invalid_grant:77; do
+for f in token500:75 token_malformed:1 invalid_grant:77; do
 	kind=${f%%:*}
 	want=${f#*:}
 	sim_ctl fault "{\"kind\":\"$kind\",\"count\":1}" >/dev/null
@@ -178,6 +178,20 @@ for f in token500:75 token_malformed:1 token_norefresh:1 token_badexpiry:1 inval
 	is "$(creds)" 0 "$kind: nothing stored"
 	sim_ctl fault/clear '{}' >/dev/null
 done
+# An answer WHOOP gave after spending the code is kept if it is usable at
+# all (issue 11, item 7): odd lifetimes, no refresh token.
+sim_ctl fault '{"kind":"token_badexpiry","count":1,"expires_in":-5}' >/dev/null
+run whoop-auth -P "$PORT"
+is "$rc" 0 "expires_in -5: the login is kept" || diag "$err"
+is "$(creds)" 1 "expires_in -5: tokens stored"
+rm -f "$DB" "$DB-wal" "$DB-shm"
+sim_ctl fault '{"kind":"token_norefresh","count":1}' >/dev/null
+run whoop-auth -P "$PORT"
+is "$rc" 0 "no refresh token in the answer: still a login"
+like "$err" 'no refresh token .*run whoop-auth again then' "no refresh token: says how long the login lasts"
+is "$(creds)" 1 "no refresh token: the access token is stored"
+rm -f "$DB" "$DB-wal" "$DB-shm"
+sim_ctl fault/clear '{}' >/dev/null
 
 # --- paste mode ------------------------------------------------------------
 mkfifo "$T/paste"

@@ -250,9 +250,10 @@ is "$(creds)" 0 "needs_login: tokens deleted"
 is "$(status)" revoked "needs_login: now revoked"
 
 # --- expired access token: refreshed first -----------------------------------
-sim_ctl config '{"token_ttl":120}' >/dev/null
+# An hour-long token with 2 minutes left (the refresh is due 5 minutes, or
+# half the lifetime, before expiry: the row says when it was issued).
 ACCT=$(login 1)
-sim_ctl config '{"token_ttl":3600}' >/dev/null
+q "UPDATE credentials SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-58 minutes'), expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+2 minutes') WHERE account_id = $ACCT"
 r0=$(refreshes)
 live0=$(live)
 run whoop-revoke -f

@@ -20,6 +20,7 @@ import argparse
 import base64
 import binascii
 import bisect
+import collections
 import email.utils
 import hashlib
 import heapq
@@ -700,42 +701,72 @@ _PKCE_RE = re.compile(r"[A-Za-z0-9._~-]{43,128}")
 # ---------------------------------------------------------------- rate limit
 
 class RateLimiter:
-    """Fixed windows per client app: one of 60 s, one of a day.  A window
-    starts with the first request after the previous one ran out."""
+    """Per client app: a per-minute window and a per-day window.
+
+    WHOOP documents the headers, not the window's kind nor the rounding
+    of X-RateLimit-Reset, so both are switches (issue 11):
+      kind "fixed"   a window starts with the first request after the
+                     previous one ran out; Reset is the time until it ends
+      kind "sliding" the per-minute window is the last `minute` seconds;
+                     Reset is the time until the oldest request in it
+                     leaves (the per-day window stays fixed)
+      rounding "ceil" (the default) or "floor" of Reset in seconds."""
 
     def __init__(self, per_minute, per_day):
+        self.kind, self.rounding = "fixed", "ceil"
         self.configure(per_minute, per_day)
 
-    def configure(self, per_minute, per_day, minute=60):
+    def configure(self, per_minute, per_day, minute=60, kind=None,
+                  rounding=None):
         # `minute` shortens the per-minute window so that tests of pacing
         # finish in seconds; WHOOP's is 60.
         self.limits = ((minute, per_minute), (86400, per_day))
         self.windows = [[-1e18, 0], [-1e18, 0]]
+        self.stamps = collections.deque()    # sliding: allowed requests
+        if kind is not None:
+            self.kind = kind
+        if rounding is not None:
+            self.rounding = rounding
+
+    def _round(self, x):
+        x = max(0.0, x)
+        return math.floor(x) if self.rounding == "floor" else math.ceil(x)
 
     def take(self, now):
         """Count one request.  Returns (allowed, headers, reset seconds)."""
         for (length, _), w in zip(self.limits, self.windows):
             if now >= w[0] + length:
                 w[0], w[1] = now, 0
+        if self.kind == "sliding":
+            length = self.limits[0][0]
+            while self.stamps and self.stamps[0] <= now - length:
+                self.stamps.popleft()
+            self.windows[0][1] = len(self.stamps)
         blocked = [i for i, ((_, lim), w) in
                    enumerate(zip(self.limits, self.windows)) if w[1] >= lim]
         if not blocked:
             for w in self.windows:
                 w[1] += 1
+            if self.kind == "sliding":
+                self.stamps.append(now)
         rem = [max(0, lim - w[1]) for (_, lim), w in
                zip(self.limits, self.windows)]
         # "the first number is the limit the client is closest to hitting"
         i = blocked[-1] if blocked else (0 if rem[0] <= rem[1] else 1)
         length, lim = self.limits[i]
-        reset = max(0, math.ceil(self.windows[i][0] + length - now))
-        if blocked:
-            reset = max(1, reset)
+        if i == 0 and self.kind == "sliding":
+            left = (self.stamps[0] + length - now) if self.stamps else 0
+        else:
+            left = self.windows[i][0] + length - now
+        reset = self._round(left)
+        # Retry-After on a 429: the true wait, rounded up, at least 1 s
+        retry = max(1, math.ceil(max(0.0, left))) if blocked else reset
         hdrs = [("X-RateLimit-Limit", "%d, %d;window=%d, %d;window=86400" %
                  (lim, self.limits[0][1], self.limits[0][0],
                   self.limits[1][1])),
                 ("X-RateLimit-Remaining", str(rem[i])),
                 ("X-RateLimit-Reset", str(reset))]
-        return not blocked, hdrs, reset
+        return not blocked, hdrs, retry
 
 
 # ---------------------------------------------------------------- faults
@@ -749,23 +780,142 @@ class Fault:
         if kind not in FAULT_KINDS:
             raise ValueError("unknown fault kind")
         self.kind = kind
-        default = TOKEN_PATH if kind in TOKEN_FAULTS else "/"
+        default = TOKEN_PATH if kind in TOKEN_FAULTS + LOST_KINDS \
+            else "/"
         self.prefix = str(spec.get("path_prefix") or default)
         self.count = int(spec.get("count", 1))       # <= 0: unlimited
         self.after = int(spec.get("after", 0))
         self.seconds = float(spec.get("seconds",
                                       1 if kind == "429" else 10))
         self.size = int(spec.get("size", 100 << 20))
-        self.expires_in = int(spec.get("expires_in", -5))
+        # as given: any JSON value, to test what clients accept
+        self.expires_in = spec.get("expires_in", -5)
         self.consume = bool(spec.get("consume", False))
         self.seen = self.used = 0
 
     def matches(self, path):
-        if path.startswith("/_sim"):
+        if path.startswith("/_sim") or self.kind in CONN_KINDS:
             return False
         if self.kind in TOKEN_FAULTS and path != TOKEN_PATH:
             return False
         return path.startswith(self.prefix)
+
+
+# ------------------------------------------------ network and token faults
+#
+# Issue 11, items 5-8: what the network and a faithful WHOOP may do to a
+# client's token requests and pacing.  Kept here, apart, so that other
+# switches can grow elsewhere.  (The rate windows themselves are in
+# RateLimiter above.)
+#
+# Fault kinds (POST /_sim/fault {"kind": K, "count": N, "after": M, ...}):
+#   lost_reset   the endpoint runs (a refresh rotates, a code is spent),
+#   lost_empty   then its answer is lost: a TCP reset with no byte sent,
+#   lost_hang    a close with no byte sent, or nothing for `seconds`
+#                (default 10) and then a close.  Default path: the token
+#                endpoint; path_prefix may name another.
+#   handshake_reset  the next TLS handshake (after `after` good ones)
+#   handshake_eof    reads the ClientHello, then resets or closes: a
+#                transport failure, not a certificate problem.  No request
+#                is read on that connection.
+# Config keys (POST /_sim/config, and the flags of the same name):
+#   rate_kind        "fixed" (default) or "sliding" per-minute window
+#   rate_reset       "ceil" (default) or "floor": rounding of
+#                    X-RateLimit-Reset
+#   refresh_rotation "rotate" (default) or "keep": with "keep" a refresh
+#                    answer has no refresh_token and the old one stays
+#                    valid (RFC 6749 section 6)
+# Existing switches that belong with these: token_ttl (a short lifetime,
+# e.g. 8), and the faults token_badexpiry {"expires_in": E} (an answer
+# outside any bounds, after rotation) and token_norefresh.
+
+LOST_KINDS = ("lost_reset", "lost_empty", "lost_hang")
+CONN_KINDS = ("handshake_reset", "handshake_eof")
+FAULT_KINDS = FAULT_KINDS + LOST_KINDS + CONN_KINDS
+
+NET_CONFIG = {"rate_kind": ("fixed", "sliding"),
+              "rate_reset": ("ceil", "floor"),
+              "refresh_rotation": ("rotate", "keep")}
+
+
+def net_add_args(p):
+    p.add_argument("--rate-kind", default="fixed",
+                   choices=NET_CONFIG["rate_kind"])
+    p.add_argument("--rate-reset", default="ceil",
+                   choices=NET_CONFIG["rate_reset"])
+    p.add_argument("--refresh-rotation", default="rotate",
+                   choices=NET_CONFIG["refresh_rotation"])
+
+
+def net_init(sim, args):
+    sim.cfg.update(rate_kind=args.rate_kind, rate_reset=args.rate_reset,
+                   refresh_rotation=args.refresh_rotation)
+    sim.rate.configure(args.rate_minute, args.rate_day, 60, args.rate_kind,
+                       args.rate_reset)
+    sim.stats.update(answers_lost=0, handshakes_failed=0)
+
+
+def net_config_check(k, v):
+    if v not in NET_CONFIG[k]:
+        raise ValueError("%s: %s" % (k, " or ".join(NET_CONFIG[k])))
+
+
+def net_reconfigure(sim, arg):
+    """After POST /_sim/config: apply the rate switches."""
+    cfg = sim.cfg
+    if any(k in arg for k in ("rate_minute", "rate_day", "rate_window",
+                              "rate_kind", "rate_reset")):
+        sim.rate.configure(cfg["rate_minute"], cfg["rate_day"],
+                           cfg.get("rate_window", 60) or 60,
+                           cfg["rate_kind"], cfg["rate_reset"])
+
+
+def refresh_without_rotation(sim, g):
+    """A new access token; the refresh token stays as it is."""
+    ttl = sim.cfg["token_ttl"]
+    at = "%s-at-%s" % (CANARY, secrets.token_hex(16))
+    sim.access[at] = AccessToken(g, time.time() + ttl)
+    g.access.append(at)
+    return {"access_token": at, "expires_in": ttl,
+            "scope": " ".join(g.scopes), "token_type": "bearer"}
+
+
+def handshake_fault(handler):
+    """Fail this connection's TLS handshake if a fault says so."""
+    sim = handler.server.sim
+    with sim.lock:
+        f = next((f for f in sim.faults if f.kind in CONN_KINDS), None)
+        if f is None:
+            return False
+        f.seen += 1
+        if f.seen <= f.after:
+            return False
+        f.used += 1
+        if 0 < f.count <= f.used:
+            sim.faults.remove(f)
+        sim.count("faults_applied", f.kind)
+        sim.stats["handshakes_failed"] += 1
+    sock = handler.request
+    try:
+        # the raw ClientHello: the client has started its handshake
+        super(ssl.SSLSocket, sock).recv(4096)
+    except OSError:
+        pass
+    if f.kind == "handshake_reset":
+        handler.abort()
+    return True
+
+
+def lose_answer(handler, kind, fault):
+    """The endpoint ran; its answer never reaches the client."""
+    sim = handler.server.sim
+    with sim.lock:
+        sim.stats["answers_lost"] += 1
+    handler.close_connection = True
+    if kind == "lost_reset":
+        handler.abort()
+    elif kind == "lost_hang":
+        time.sleep(fault.seconds)
 
 
 # ---------------------------------------------------------------- responses
@@ -867,6 +1017,7 @@ class Sim:
         self.logf = open(os.path.join(args.state_dir, "requests.log"), "a",
                          encoding="utf-8")
         self.log_lock = threading.Lock()
+        net_init(self, args)
 
     # -- ids
 
@@ -1205,6 +1356,8 @@ class Sim:
         if extra:
             raise OAuthError("invalid_scope", "The requested scope '%s' was "
                              "not granted." % extra[0])
+        if self.cfg["refresh_rotation"] == "keep":
+            return refresh_without_rotation(self, g)
         # rotation: the old refresh token and every access token die
         rec["spent"] = True
         self.kill_access(g)
@@ -1460,6 +1613,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         # stalls or rejects our certificate never blocks accept()
         if isinstance(self.request, ssl.SSLSocket):
             self.request.settimeout(10)
+            if handshake_fault(self):
+                raise Quiet()
             try:
                 self.request.do_handshake()
             except (OSError, ssl.SSLError) as e:
@@ -1673,7 +1828,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def post_fault(self, f, resp):
         """Faults that change (or cut) the endpoint's real answer."""
         k = f.kind
-        if k in ("reset", "truncated"):
+        if k in ("reset", "truncated") or k in LOST_KINDS:
             return (k, resp)
         if k == "token_malformed":
             return Resp(200, malformed_token(), "application/json")
@@ -1698,7 +1853,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def finish_req(self, req, resp, rl, fault=None):
         status = 0
-        if resp == "stall":
+        if isinstance(resp, tuple) and resp[0] in LOST_KINDS:
+            lose_answer(self, resp[0], fault)
+        elif resp == "stall":
             self.close_connection = True
             time.sleep(fault.seconds)
         elif resp == "huge":
@@ -1876,6 +2033,8 @@ def c_config(sim, arg):
         elif k == "pkce":
             if v not in ("required", "optional"):
                 raise ValueError("pkce: required or optional")
+        elif k in NET_CONFIG:
+            net_config_check(k, v)
         elif k == "last_page_token":
             if v not in ("omit", "null"):
                 raise ValueError("last_page_token: omit or null")
@@ -1885,9 +2044,7 @@ def c_config(sim, arg):
         else:
             raise ValueError("unknown config key %s" % k)
         cfg[k] = v
-    if "rate_minute" in arg or "rate_day" in arg or "rate_window" in arg:
-        sim.rate.configure(cfg["rate_minute"], cfg["rate_day"],
-                           cfg.get("rate_window", 60) or 60)
+    net_reconfigure(sim, arg)
     return c_get_config(sim, arg)
 
 
@@ -2295,6 +2452,7 @@ def parse_args(argv):
                    "(0..600; WHOOP's own data: 0)")
     p.add_argument("--plain", action="store_true",
                    help="plain HTTP (to test that clients refuse it)")
+    net_add_args(p)
     a = p.parse_args(argv)
     try:
         parse_time(a.now)

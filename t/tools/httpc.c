@@ -7,6 +7,8 @@
  * The bearer token is read from standard input (never argv).  Prints
  * "rc=N err=NAME status=N requests=N" and the error message on stdout,
  * the body into -b file.  With -c, parses the body as that collection.
+ * -m POST sends a refresh-token form to path (the token from stdin as
+ * the refresh token), the way a token request goes out.
  */
 #include <err.h>
 #include <stdio.h>
@@ -98,8 +100,13 @@ main(int argc, char *argv[])
 		if (rc == 0)
 			whoop_page_free(&page);
 	} else {
+		const char *form[] = { "grant_type", "refresh_token",
+		    "refresh_token", tok, "client_id", "sim-client-id", NULL };
+
 		if (strcmp(method, "DELETE") == 0)
 			rc = whoop_http_delete(h, p, tok, &r);
+		else if (strcmp(method, "POST") == 0)
+			rc = whoop_http_post_form(h, p, form, &r);
 		else
 			rc = whoop_http_get(h, p, NULL, tok, &r);
 		e = whoop_errcode(w);

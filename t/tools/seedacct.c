@@ -35,7 +35,7 @@ main(int argc, char *argv[])
 		err(1, NULL);
 	n = fread(buf, 1, sizeof(buf) - 1, stdin);
 	buf[n] = '\0';
-	if (whoop_oauth_parse_tokens(w, buf, n, 1, whoop_time_now_ms(),
+	if (whoop_oauth_parse_tokens(w, buf, n, whoop_time_now_ms(),
 	    &tok) == -1)
 		errx(1, "tokens: %s", whoop_errmsg(w));
 	whoop_wipe(buf, sizeof(buf));

@@ -13,8 +13,25 @@ static int
 parse(const char *body, int need_refresh, struct whoop_tokens *t,
     struct whoop *w)
 {
-	return whoop_oauth_parse_tokens(w, body, strlen(body), need_refresh,
-	    NOW, t);
+	(void)need_refresh;	/* no longer a reason to refuse */
+	return whoop_oauth_parse_tokens(w, body, strlen(body), NOW, t);
+}
+
+/* Accepted, with this lifetime in seconds (0: none) and refresh token. */
+static void
+accepted(struct whoop *w, const char *body, double life, int has_refresh,
+    const char *what)
+{
+	struct whoop_tokens	 t;
+	int			 rc;
+
+	rc = parse(body, 1, &t, w);
+	ok(rc == 0 && t.access_token != NULL &&
+	    t.lifetime_ms == (int64_t)(life * 1000) &&
+	    t.expires_at_ms == NOW + t.lifetime_ms &&
+	    (t.refresh_token != NULL) == has_refresh,
+	    "accepted: %s (%s)", what, rc ? whoop_errmsg(w) : "ok");
+	whoop_tokens_clear(&t);
 }
 
 static void
@@ -94,24 +111,40 @@ main(void)
 
 	refused(w, "", 1, "empty body", "not a JSON object");
 	refused(w, "[1]", 1, "an array", "not a JSON object");
-	refused(w, "{\"access_token\":\"SECRETTOKEN\",\"expires_in\":3600,"
-	    "\"token_type\":\"bearer\"}", 1, "no refresh token with offline",
-	    "no refresh_token");
+	/*
+	 * Issue 11, item 7: an answer comes after WHOOP rotated or spent the
+	 * code; refusing it loses the grant.  Any lifetime is taken.
+	 */
+	accepted(w, "{\"access_token\":\"SECRETTOKEN\",\"expires_in\":3600,"
+	    "\"token_type\":\"bearer\"}", 3600, 0,
+	    "no refresh token with offline");
+	accepted(w, "{\"access_token\":\"SECRETTOKEN\",\"expires_in\":8,"
+	    "\"refresh_token\":\"r\",\"token_type\":\"bearer\"}", 8, 1,
+	    "an 8-second lifetime");
+	accepted(w, "{\"access_token\":\"SECRETTOKEN\",\"expires_in\":-5,"
+	    "\"refresh_token\":\"r\",\"token_type\":\"bearer\"}", 0, 1,
+	    "negative expires_in: no lifetime, refresh at once");
+	accepted(w, "{\"access_token\":\"SECRETTOKEN\",\"expires_in\":0,"
+	    "\"refresh_token\":\"r\"}", 0, 1,
+	    "zero expires_in, no token_type");
+	accepted(w, "{\"access_token\":\"SECRETTOKEN\","
+	    "\"refresh_token\":\"r\",\"token_type\":\"bearer\"}", 0, 1,
+	    "no expires_in");
+	accepted(w, "{\"access_token\":\"SECRETTOKEN\",\"expires_in\":1e12,"
+	    "\"refresh_token\":\"r\",\"token_type\":\"bearer\"}",
+	    365.0 * 86400, 1, "absurd expires_in: clamped to a year");
+	accepted(w, "{\"access_token\":\"SECRETTOKEN\",\"expires_in\":"
+	    "\"3600\",\"refresh_token\":\"r\",\"token_type\":\"bearer\"}",
+	    3600, 1, "expires_in as a string");
+	accepted(w, "{\"access_token\":\"SECRETTOKEN\",\"expires_in\":"
+	    "\"soon\",\"refresh_token\":\"r\",\"token_type\":\"bearer\"}",
+	    0, 1, "expires_in as a word: no lifetime");
+	accepted(w, "{\"access_token\":\"SECRETTOKEN\",\"expires_in\":3600.5,"
+	    "\"refresh_token\":\"r\",\"token_type\":\"bearer\"}", 3600.5, 1,
+	    "fractional expires_in");
 	refused(w, "{\"access_token\":\"SECRETTOKEN\",\"expires_in\":3600,"
 	    "\"refresh_token\":\"r\",\"token_type\":\"mac\"}", 1,
 	    "token type mac", "token_type");
-	refused(w, "{\"access_token\":\"SECRETTOKEN\",\"expires_in\":-5,"
-	    "\"refresh_token\":\"r\",\"token_type\":\"bearer\"}", 1,
-	    "negative expires_in", "expires_in");
-	refused(w, "{\"access_token\":\"SECRETTOKEN\",\"expires_in\":1e12,"
-	    "\"refresh_token\":\"r\",\"token_type\":\"bearer\"}", 1,
-	    "absurd expires_in", "expires_in");
-	refused(w, "{\"access_token\":\"SECRETTOKEN\",\"expires_in\":\"3600\","
-	    "\"refresh_token\":\"r\",\"token_type\":\"bearer\"}", 1,
-	    "expires_in as a string", "expires_in");
-	refused(w, "{\"access_token\":\"SECRETTOKEN\",\"expires_in\":3600.5,"
-	    "\"refresh_token\":\"r\",\"token_type\":\"bearer\"}", 1,
-	    "fractional expires_in", "expires_in");
 	refused(w, "{\"access_token\":\"SECRET TOKEN\",\"expires_in\":3600,"
 	    "\"refresh_token\":\"r\",\"token_type\":\"bearer\"}", 1,
 	    "a space in the token", "character");
