@@ -14,11 +14,12 @@ CFLAGS	?= -O2 -g
 B	?= .
 SAN	?=
 
-PKGS	:= libcurl sqlite3 libcrypto libcjson
+PKGS	:= libcurl sqlite3 libcrypto libcjson zlib
 deb_libcurl	:= libcurl4-openssl-dev
 deb_sqlite3	:= libsqlite3-dev
 deb_libcrypto	:= libssl-dev
 deb_libcjson	:= libcjson-dev
+deb_zlib	:= zlib1g-dev
 
 # Targets that must work before the libraries are installed.
 NOPKG_GOALS := clean demo deps lint help

@@ -497,7 +497,9 @@ parse_types(struct run *r, const char *arg)
 	if ((s = strdup(arg)) == NULL)
 		err(WHOOP_EXIT_FAIL, NULL);
 	for (p = s; (tok = strsep(&p, ",")) != NULL;) {
-		if ((cs = whoop_colspec_byname(tok)) == NULL) {
+		/* The app export's types (whoop-import) are not synced. */
+		if ((cs = whoop_colspec_byname(tok)) == NULL ||
+		    cs->coll >= WHOOP_C_COUNT) {
 			char	 esc[260];
 
 			whoop_escape(esc, sizeof(esc), tok, 64);
