@@ -555,7 +555,15 @@ health(const struct whoop_paths *p, const struct whoop_config *c)
 		bad = 1;
 	}
 	for (i = 0; i < n; i++) {
-		int ok = strcmp(ai[i].status, "active") == 0 &&
+		int ok;
+
+		if (ai[i].account == WHOOP_ACCOUNT_LOCAL) {
+			printf("ok\t%lld\ttoken\tnone needed: the local "
+			    "account of whoop-import\n",
+			    (long long)ai[i].account);
+			continue;
+		}
+		ok = strcmp(ai[i].status, "active") == 0 &&
 		    ai[i].has_tokens && (ai[i].has_refresh ||
 		    ai[i].expires_at_ms > whoop_time_now_ms());
 
@@ -712,6 +720,9 @@ main(int argc, char *argv[])
 	found = 0;
 	for (i = 0; i < nids && !r.stop; i++) {
 		if (only != 0 && ids[i] != only)
+			continue;
+		/* whoop-import's local account: rows, no login to sync. */
+		if (ids[i] == WHOOP_ACCOUNT_LOCAL)
 			continue;
 		found = 1;
 		sync_account(&r, ids[i]);
