@@ -60,6 +60,7 @@ struct whoop_zipentry {
 	uint32_t	 crc;
 	int		 inflating;	/* z_stream initialised */
 	int		 done;
+	int		 failed;	/* every later read fails too */
 	z_stream	 zs;
 	unsigned char	 in[INBUF];
 };
@@ -397,12 +398,8 @@ entry_end(struct whoop_zipentry *ze)
 	return 0;
 }
 
-/*
- * Up to len bytes of the entry's contents; 0 at its end (once sizes and
- * CRC have been checked), -1 on error.
- */
-long
-whoop_zip_entry_read(struct whoop_zipentry *ze, void *buf, size_t len)
+static long
+entry_read(struct whoop_zipentry *ze, void *buf, size_t len)
 {
 	size_t	 n, got;
 	int	 zrc;
@@ -467,4 +464,23 @@ whoop_zip_entry_read(struct whoop_zipentry *ze, void *buf, size_t len)
 	ze->out += got;
 	ze->crc = (uint32_t)crc32(ze->crc, buf, (uInt)got);
 	return (long)got;
+}
+
+/*
+ * Up to len bytes of the entry's contents; 0 at its end (once sizes and
+ * CRC have been checked), -1 on error, and on every call after one.
+ */
+long
+whoop_zip_entry_read(struct whoop_zipentry *ze, void *buf, size_t len)
+{
+	long	 n;
+
+	if (ze->failed) {
+		whoop_seterr(ze->z->w, WHOOP_E_PARSE, "%s: %s: read after an "
+		    "error", ze->z->name, ze->ename);
+		return -1;
+	}
+	if ((n = entry_read(ze, buf, len)) == -1)
+		ze->failed = 1;
+	return n;
 }
