@@ -216,6 +216,12 @@ read_directory(struct whoop_zip *z)
 		memcpy(e->name, p + CDH_LEN, nlen);
 		e->name[nlen] = '\0';
 		z->nents = i + 1;
+		if (memchr(e->name, '\0', nlen) != NULL) {
+			whoop_seterr(z->w, WHOOP_E_PARSE, "%s: damaged ZIP "
+			    "archive (a NUL byte in the name of entry %zu)",
+			    z->name, i + 1);
+			goto out;
+		}
 		if (e->csize == 0xffffffff || e->usize == 0xffffffff ||
 		    e->lho == 0xffffffff) {
 			whoop_seterr(z->w, WHOOP_E_PARSE, "%s: a ZIP64 archive: "

@@ -30,6 +30,8 @@ mem_read(void *arg, void *buf, size_t len)
 		n = len;
 	if (m->chunk > 0 && n > m->chunk)
 		n = m->chunk;
+	if (n == 0)
+		return 0;	/* m->p may be NULL: nothing to copy */
 	memcpy(buf, m->p + m->pos, n);
 	m->pos += n;
 	return (long)n;
