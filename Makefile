@@ -270,7 +270,7 @@ SHARE_PLAIN := config.example cookbook.md sql/views.sql \
 SHARE_SUBST := crontab.example systemd/whoop-sync.service \
 	   systemd/whoop-sync.timer
 USER_UNITS := whoop-sync.service whoop-sync.timer
-COMPLETE_LINKS := whoop-sync whoop-export whoop-revoke
+COMPLETE_LINKS := whoop-sync whoop-export whoop-revoke whoop-import
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
