@@ -111,6 +111,7 @@ whoop_appmap_free(struct whoop_appmap *m)
 	free(m->col);
 	free(m->v);
 	free(m->txt);
+	free(m->prev);
 	free(m->raw);
 	memset(m, 0, sizeof(*m));
 }
@@ -201,7 +202,8 @@ whoop_appmap_init(struct whoop *w, struct whoop_appmap *m,
 	if ((m->hdr = calloc(n, sizeof(*m->hdr))) == NULL ||
 	    (m->col = calloc(cs->nfields, sizeof(*m->col))) == NULL ||
 	    (m->v = calloc(cs->nfields, sizeof(*m->v))) == NULL ||
-	    (m->txt = calloc(cs->nfields, sizeof(*m->txt))) == NULL)
+	    (m->txt = calloc(cs->nfields, sizeof(*m->txt))) == NULL ||
+	    (m->prev = calloc(cs->nfields, sizeof(*m->prev))) == NULL)
 		goto nomem;
 	for (i = 0; i < n; i++) {
 		if ((m->hdr[i] = strdup(whoop_csv_field(c, i, NULL))) == NULL)
@@ -267,16 +269,19 @@ local_to_utc(const char *s, const char *tz, char *out, size_t outsz,
     int64_t *msp)
 {
 	char	 buf[40];
+	size_t	 tzlen = strlen(tz);
 	int	 x;
 	int64_t	 ms;
 
-	if (strlen(s) != 19 || s[4] != '-' || s[7] != '-' || s[10] != ' ' ||
+	if (strlen(s) != 19 || tzlen > 16 || s[4] != '-' || s[7] != '-' || s[10] != ' ' ||
 	    s[13] != ':' || s[16] != ':' || !digits(s, 4, &x) ||
 	    !digits(s + 5, 2, &x) || !digits(s + 8, 2, &x) ||
 	    !digits(s + 11, 2, &x) || !digits(s + 14, 2, &x) ||
 	    !digits(s + 17, 2, &x))
 		return -1;
-	(void)snprintf(buf, sizeof(buf), "%.10sT%s%s", s, s + 11, tz);
+	memcpy(buf, s, 19);
+	buf[10] = 'T';
+	memcpy(buf + 19, tz, tzlen + 1);
 	if (whoop_time_parse(NULL, buf, &ms) == -1 ||
 	    whoop_time_format(ms, out, outsz) == -1)
 		return -1;
@@ -366,7 +371,7 @@ whoop_appmap_row(struct whoop *w, struct whoop_appmap *m,
 	struct whoop_value		*v;
 	const char			*s, *tz = NULL;
 	size_t				 i, len, n = whoop_csv_nfields(c);
-	int				 off;
+	int				 off, sametz;
 
 	if (n != m->ncsv) {
 		char	 why[96];
@@ -397,9 +402,14 @@ whoop_appmap_row(struct whoop *w, struct whoop_appmap *m,
 		if (whoop_tzoffset_parse(NULL, tz, &off) == -1)
 			tz = NULL;
 	}
-	if (tz == NULL)
+	if (tz == NULL || strlen(tz) >= sizeof(m->prevtz))
 		return row_err(w, c, cs->fields[m->tzcol].path, s,
 		    "not a time zone of the form UTC+01:00 or UTCZ");
+	sametz = strcmp(tz, m->prevtz) == 0;
+	if (!sametz) {
+		memcpy(m->prevtz, tz, strlen(tz) + 1);
+		m->prevday[0][0] = '\0';
+	}
 	for (i = 0; i < cs->nfields; i++) {
 		f = &cs->fields[i];
 		v = &m->v[i];
@@ -415,15 +425,22 @@ whoop_appmap_row(struct whoop *w, struct whoop_appmap *m,
 		}
 		switch (f->type) {
 		case WHOOP_F_TIME:
-			if (local_to_utc(s, tz, m->txt[i], sizeof(m->txt[i]),
-			    NULL) == -1)
-				return row_err(w, c, f->path, s, "not a time "
-				    "of the form YYYY-MM-DD HH:MM:SS");
+			/* The rows of one cycle repeat its times. */
+			if (!sametz || len != 19 ||
+			    memcmp(s, m->prev[i], 20) != 0) {
+				m->prev[i][0] = '\0';
+				if (local_to_utc(s, tz, m->txt[i],
+				    sizeof(m->txt[i]), NULL) == -1)
+					return row_err(w, c, f->path, s,
+					    "not a time of the form "
+					    "YYYY-MM-DD HH:MM:SS");
+				memcpy(m->prev[i], s, 20);
+			}
 			v->type = WHOOP_V_TEXT;
 			v->s = m->txt[i];
 			break;
 		case WHOOP_F_TZ:
-			(void)snprintf(m->txt[i], sizeof(m->txt[i]), "%s", tz);
+			memcpy(m->txt[i], tz, strlen(tz) + 1);
 			v->type = WHOOP_V_TEXT;
 			v->s = m->txt[i];
 			break;
@@ -482,8 +499,17 @@ whoop_appmap_row(struct whoop *w, struct whoop_appmap *m,
 	default:
 		break;
 	}
-	if (v->s[0] == '\0')
-		whoop_app_fallback_day(m->v[cs->start].s, tz, v->s,
-		    sizeof(m->txt[0]));
+	if (v->s[0] == '\0') {
+		/* Cached by start: the journal's rows of a cycle share it. */
+		if (strcmp(m->prevday[0], m->v[cs->start].s) == 0)
+			memcpy(v->s, m->prevday[1], sizeof(m->prevday[1]));
+		else {
+			whoop_app_fallback_day(m->v[cs->start].s, tz, v->s,
+			    sizeof(m->txt[0]));
+			memcpy(m->prevday[0], m->v[cs->start].s,
+			    sizeof(m->prevday[0]));
+			memcpy(m->prevday[1], v->s, sizeof(m->prevday[1]));
+		}
+	}
 	return 0;
 }

@@ -75,6 +75,10 @@ struct whoop_appmap {
 	int		 tzcol, datecol;	/* field indexes */
 	struct whoop_value *v;		/* this row's values */
 	char		(*txt)[WHOOP_TIMESTR_LEN];	/* their text */
+	/* The last row's time texts and offset: rows of a cycle repeat. */
+	char		(*prev)[WHOOP_TIMESTR_LEN];
+	char		 prevtz[WHOOP_TIMESTR_LEN];
+	char		 prevday[2][WHOOP_TIMESTR_LEN];	/* start, day */
 	char		*raw;		/* this row's JSON */
 	size_t		 rawlen, rawcap;
 };
