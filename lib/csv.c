@@ -27,6 +27,7 @@ struct whoop_csv {
 	unsigned char	*in;		/* input buffer */
 	size_t		 inlen, inpos;
 	int		 eof;
+	int		 rderr;		/* the source failed: never read again */
 	int		 started;	/* BOM check done */
 	char		*rec;		/* fields, each NUL-terminated */
 	size_t		 reclen, reccap;
@@ -124,11 +125,15 @@ getbyte(struct whoop_csv *c)
 	long	 n;
 
 	if (c->inpos == c->inlen) {
+		if (c->rderr)
+			return -2;
 		if (c->eof)
 			return -1;
 		n = c->read(c->arg, c->in, INBUF);
-		if (n < 0)
+		if (n < 0) {
+			c->rderr = 1;
 			return -2;
+		}
 		if (n == 0) {
 			c->eof = 1;
 			return -1;
