@@ -124,7 +124,16 @@ check "-n: no database made" test ! -e "$DB"
 check "-n: no data directory made" test ! -e "$T/data/whoop.db-wal"
 
 # --- the first import: the local account -------------------------------------
+# It reads no configuration and no key: a broken configuration file and a
+# key file anyone can read (which the other tools refuse, exit 78) do not
+# matter to it.
+printf 'this is not a key = value line\n' >"$T/conf/config"
+printf 'not a key' >"$T/conf/key"
+chmod 644 "$T/conf/config" "$T/conf/key"
+run whoop-sync -d "$T/nothere.db"
+is "$rc" 78 "(whoop-sync refuses that configuration: the check can fail)"
 run whoop-import -v "$F/older.zip"
+rm -f "$T/conf/config" "$T/conf/key"
 is "$rc" 0 "import of the older ZIP (top folder): exit 0"
 is "$out" "" "import: nothing on stdout"
 like "$err" "physiological_cycles.csv: app_cycle: 4 new, 0 unchanged, 0 updated" "-v: cycles counted"
@@ -138,6 +147,16 @@ is "$(q 'SELECT account_id, status FROM accounts')" "0|needs_login" "rows belong
 run whoop-auth -l
 like "$out" "^0	needs_login	-	none	" "whoop-auth -l lists the local account with no tokens"
 check "no key was made" test ! -e "$T/conf/key"
+if command -v strings >/dev/null 2>&1; then
+	# whoop-sync has both (the check can fail); whoop-import neither.
+	check "whoop-sync links the key and configuration code" \
+	    sh -c "strings '$WHOOP_BIN/whoop-sync' | grep -q whoop-key-id-v1 &&
+	    strings '$WHOOP_BIN/whoop-sync' | grep -q key_command"
+	check "whoop-import links no key or configuration code" \
+	    sh -c "! strings '$WHOOP_BIN/whoop-import' | grep -Eq 'whoop-key-id-v1|key_command'"
+else
+	skip "strings(1) missing"
+fi
 is "$(q "SELECT count(*) FROM audit WHERE event = 'import'")" 1 "audited once"
 
 snapshot() { sqlite3 "$DB" "SELECT * FROM app_cycle; SELECT * FROM app_sleep;
