@@ -172,7 +172,9 @@ raw_str(struct whoop *w, struct whoop_appmap *m, const char *s, size_t len)
 			esc[1] = 't';
 			break;
 		default:
-			memcpy(esc + 1, "u00", 3);
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
 			esc[4] = hex[u >> 4];
 			esc[5] = hex[u & 0xf];
 			if (raw_put(w, m, esc, 6) == -1)

@@ -123,7 +123,8 @@ find_eocd(struct whoop_zip *z, unsigned char *rec)
 	len = z->fsize < EOCD_LEN + MAXCOMMENT ? (size_t)z->fsize :
 	    EOCD_LEN + MAXCOMMENT;
 	start = z->fsize - len;
-	if ((buf = malloc(len)) == NULL)
+	/* calloc: gcc's -fanalyzer cannot see that readat fills it. */
+	if ((buf = calloc(1, len)) == NULL)
 		return whoop_seterr(z->w, WHOOP_E_NOMEM, "out of memory");
 	if (readat(z, buf, len, start) == -1)
 		goto out;
@@ -176,7 +177,7 @@ read_directory(struct whoop_zip *z)
 	z->cdoff = cdoff;
 	if (n == 0)
 		return 0;
-	if ((cd = malloc((size_t)cdsize + 1)) == NULL ||
+	if ((cd = calloc(1, (size_t)cdsize + 1)) == NULL ||
 	    (z->ents = calloc(n, sizeof(*z->ents))) == NULL) {
 		whoop_seterr(z->w, WHOOP_E_NOMEM, "out of memory");
 		goto out;
@@ -304,7 +305,7 @@ whoop_zip_entry_open(struct whoop_zip *z, size_t i)
 {
 	struct whoop_zipentry	*ze;
 	const struct zent	*e;
-	unsigned char		 lfh[LFH_LEN];
+	unsigned char		 lfh[LFH_LEN] = { 0 };
 	uint64_t		 data;
 
 	if (i >= z->nents) {
