@@ -226,8 +226,12 @@ utf8len(const unsigned char *s, size_t len)
 static int
 check_utf8(const struct whoop_csv *c, size_t off)
 {
-	const unsigned char	*s = (const unsigned char *)c->rec + off;
+	const unsigned char	*s;
 	size_t			 len = c->reclen - off, i, n;
+
+	if (len == 0)
+		return 0;	/* and c->rec may still be NULL */
+	s = (const unsigned char *)c->rec + off;
 
 	for (i = 0; i < len; i += n)
 		if ((n = utf8len(s + i, len - i)) == 0)
