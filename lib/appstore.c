@@ -363,6 +363,8 @@ whoop_import_takeover(struct whoop *w, int64_t to, long *moved)
 	if (to == WHOOP_ACCOUNT_LOCAL)
 		return whoop_seterr(w, WHOOP_E_FAIL, "the rows are in the "
 		    "local account already");
+	if (whoop_appstore_account(w, to) == -1)
+		return -1;
 	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		/* Rows the account holds already keep theirs. */
 		memset(&b, 0, sizeof(b));

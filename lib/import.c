@@ -242,8 +242,18 @@ scan_src(struct whoop *w, struct src *s, int explicit)
 		return -1;
 	if ((c = whoop_csv_new(w, s->f.name, reader_read, &r)) == NULL)
 		goto out;
-	if ((step = whoop_csv_next(c)) == -1)
+	if ((step = whoop_csv_next(c)) == -1) {
+		/*
+		 * A file that is not the export's by name and whose first
+		 * line cannot even be read (a macOS "._" file, a binary with
+		 * a .csv name) is skipped, not a reason to stop.
+		 */
+		if (!explicit && !whoop_app_known_name(src_file(s))) {
+			whoop_clearerr(w);
+			rc = 0;
+		}
 		goto out;
+	}
 	if (step == 0) {
 		if (explicit || whoop_app_known_name(s->path)) {
 			whoop_seterr(w, WHOOP_E_PARSE, "%s: empty file",
@@ -315,7 +325,8 @@ scan_zip(struct whoop *w, struct whoop_import *imp, const char *path)
 	n = whoop_zip_count(z);
 	for (i = 0; i < n; i++) {
 		name = whoop_zip_name(z, i);
-		if (!ends_with_csv(name))
+		/* Not the export's: macOS's resource forks of a re-zip. */
+		if (!ends_with_csv(name) || strncmp(name, "__MACOSX/", 9) == 0)
 			continue;
 		if ((s = add_src(w, imp, path, z, i)) == NULL ||
 		    scan_src(w, s, 0) == -1)

@@ -197,6 +197,10 @@ check "again: the tables are the same" cmp -s "$T/snap1" "$T/snap2"
 is "$(q "SELECT count(*) FROM audit WHERE event = 'import'")" 1 "again: nothing to audit"
 run whoop-import -v "$F/older"
 like "$err" "journal: 0 new, 12 unchanged, 0 updated" "the unpacked folder: the same rows"
+python3 "$MK" zip "$F/older" "$F/mac.zip" mac
+run whoop-import -v "$F/mac.zip"
+is "$rc" 0 "a ZIP re-made on a Mac (__MACOSX, ._ files): exit 0"
+like "$err" "mac.zip:$TOP/journal_entries.csv: journal: 0 new, 12 unchanged" "... the same rows, the binary ._ files skipped"
 run whoop-import -v "$F/older/$TOP/journal_entries.csv"
 like "$err" "journal_entries.csv: journal: 0 new, 12 unchanged, 0 updated" "a single CSV file: the same rows"
 
@@ -291,6 +295,14 @@ if [ -x "$DBFILL" ]; then
 	is "$(q "SELECT count(*) FROM journal")" 16 "-m: no row lost, none doubled"
 	run whoop-import -m
 	is "$rc" 0 "-m again: nothing to move, exit 0"
+	# -m to an account given by -a that is not yet in the database.
+	D4=$T/data/m.db
+	whoop-import -d "$D4" "$F/older.zip"
+	run whoop-import -d "$D4" -m -v -a 56789012
+	is "$rc" 0 "-m -a to a new account: exit 0"
+	like "$err" "moved 22 rows of the local account to account 56789012" "-m: every row moved"
+	is "$(sqlite3 "$D4" "SELECT group_concat(account_id) FROM accounts")" 56789012 "-m: the new account, the local one gone"
+	is "$(sqlite3 "$D4" "SELECT count(*) FROM journal WHERE account_id = 56789012")" 12 "-m: its journal"
 	# A third account: now -a is needed.
 	"$DBFILL" "$DB" 34567890 >/dev/null
 	run whoop-import "$F/newer.zip"

@@ -4,8 +4,9 @@ describes, for t/0420-import.t and t/bench/import.sh.  No real data.
 
   mkexport.py folder DIR VARIANT     DIR/my_whoop_data_2026_03_09/*.csv
       VARIANT: older, newer, 2022, 2026, spanish, german, semicolon
-  mkexport.py zip DIR OUT.zip [flat] the folder as the app mails it (with
-                                     its top folder, or the files at the top)
+  mkexport.py zip DIR OUT.zip [flat|mac]  the folder as the app mails it
+                                     (with its top folder, or the files at
+                                     the top, or re-zipped on a Mac)
   mkexport.py bomb OUT.zip           an entry that inflates past its size
   mkexport.py bigdecl OUT.zip        an entry declaring 3 GB
   mkexport.py truncate IN OUT N      the first N bytes of IN
@@ -198,12 +199,17 @@ def folder(d, variant):
         f.write("lat,lon\n51.5,-0.1\n")
 
 
-def mkzip(d, out, flat=False):
+def mkzip(d, out, flat=False, mac=False):
     top = os.path.join(d, "my_whoop_data_2026_03_09")
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for n in sorted(os.listdir(top)):
             arc = n if flat else "my_whoop_data_2026_03_09/" + n
             z.write(os.path.join(top, n), arc)
+            if mac:
+                # What a re-zip on a Mac adds: AppleDouble files, binary.
+                fork = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X" + bytes(40)
+                z.writestr("__MACOSX/my_whoop_data_2026_03_09/._" + n, fork)
+                z.writestr("my_whoop_data_2026_03_09/._" + n, fork)
 
 
 def patch_sizes(path, name, usize):
@@ -287,7 +293,8 @@ def main(a):
     if a[0] == "folder":
         folder(a[1], a[2])
     elif a[0] == "zip":
-        mkzip(a[1], a[2], len(a) > 3 and a[3] == "flat")
+        mkzip(a[1], a[2], len(a) > 3 and a[3] == "flat",
+              len(a) > 3 and a[3] == "mac")
     elif a[0] == "bomb":
         bomb(a[1])
     elif a[0] == "bigdecl":
