@@ -20,6 +20,8 @@
 # figures and asserts nothing.  It needs the built tree, python3, sqlite3
 # and bash; GNU time (Debian package "time") if present, else bash's time
 # and /proc.
+# make bench runs it with sh: it is a bash script.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 
 top=${WHOOP_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
