@@ -49,6 +49,18 @@ run whoop-import -a 0 "$F/older.zip"
 is "$rc" 2 "-a 0: exit 2"
 run whoop-import -m "$F/older.zip"
 is "$rc" 2 "-m takes no path: exit 2"
+run whoop-import --no-such-option x
+is "$rc" 2 "an unknown long option: exit 2"
+run whoop-import --help=x
+is "$rc" 2 "an argument to --help: exit 2"
+run whoop-import -d
+is "$rc" 2 "-d without its argument: exit 2"
+run whoop-import -a 12x "$T/x"
+is "$rc" 2 "-a not a number: exit 2"
+like "$err" '^whoop-import: -a: not a number: "12x"' "-a not a number: named"
+run whoop-import "$(printf 'bad\033[2Jname')"
+is "$rc" 1 "a path with a terminal escape: exit 1"
+like "$err" 'bad\\x1b\[2Jname' "... shown escaped"
 run whoop-import "$T/nothing-here"
 is "$rc" 1 "missing path: exit 1"
 like "$err" "^whoop-import: .*nothing-here: No such file" "missing path: named"
