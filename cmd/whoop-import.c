@@ -213,13 +213,16 @@ main(int argc, char *argv[])
 		if (whoop_db_open(w, paths.db, WHOOP_DB_CREATE) == -1)
 			die();
 	}
-	whoop_paths_free(&paths);
 	/*
-	 * From here on no socket and no program: the files read are data
-	 * from elsewhere.  (Landlock would also bar reading them again.)
+	 * From here on the database's directory, SQLite's temporary one and,
+	 * read-only, the paths given; no socket and no program: the files
+	 * read are data from elsewhere (Landlock and seccomp, where the
+	 * kernel has them).
 	 */
-	if (whoop_sandbox_nonet(w) == -1)
+	if (whoop_sandbox_import(w, paths.db, (const char *const *)argv) ==
+	    -1)
 		die();
+	whoop_paths_free(&paths);
 
 	if (whoop_import_account(w, want, dryrun, &account) == -1) {
 		warnx("%s", whoop_errmsg(w));

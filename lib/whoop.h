@@ -667,6 +667,9 @@ int	 whoop_sandbox_landlock(struct whoop *, const char *const *rw_paths,
 	    const char *const *ro_paths);
 int	 whoop_sandbox_nonet(struct whoop *);
 int	 whoop_sandbox(struct whoop *, const char *db, int flags);
+/* whoop-import: db's directory, and its inputs read-only (see there). */
+int	 whoop_sandbox_import(struct whoop *, const char *db,
+	    const char *const *inputs);
 
 /*
  * csv.c: RFC 4180 records from a byte source (a file, a ZIP entry), one

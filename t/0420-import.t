@@ -333,6 +333,27 @@ whoop-import -d "$D3" "$F/older.zip"
 run whoop-sync -d "$D3"
 unlike "$err" "account 0" "whoop-sync does not try the local account"
 
+# A database locked by another writer: whoop-import waits (5 s), under
+# its seccomp filter by then, and gives up with 75.
+( echo "BEGIN IMMEDIATE;"; sleep 8; echo "COMMIT;" ) | sqlite3 "$D3" &
+lockpid=$!
+TAP_PIDS="$TAP_PIDS $lockpid"
+sleep 1
+whoop-import -d "$D3" "$F/newer.zip" >"$T/lk.out" 2>"$T/lk.err" &
+imppid=$!
+sleep 2
+sc=$(awk '/^Seccomp:/ { print $2 }' "/proc/$imppid/status" 2>/dev/null)
+if [ -n "$sc" ]; then
+	is "$sc" 2 "a waiting whoop-import is under a seccomp filter"
+else
+	skip "no /proc/PID/status Seccomp field"
+fi
+wait "$imppid"
+is "$?" 75 "a locked database: exit 75"
+like "$(cat "$T/lk.err")" "locked|busy" "a locked database: says so"
+wait "$lockpid"
+is "$(sqlite3 "$D3" "SELECT count(*) FROM app_cycle")" 4 "a locked database: nothing written"
+
 # --- the database checks of the other tools -------------------------------------
 chmod 644 "$D3"
 run whoop-import -d "$D3" "$F/older.zip"
