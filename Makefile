@@ -14,11 +14,12 @@ CFLAGS	?= -O2 -g
 B	?= .
 SAN	?=
 
-PKGS	:= libcurl sqlite3 libcrypto libcjson
+PKGS	:= libcurl sqlite3 libcrypto libcjson zlib
 deb_libcurl	:= libcurl4-openssl-dev
 deb_sqlite3	:= libsqlite3-dev
 deb_libcrypto	:= libssl-dev
 deb_libcjson	:= libcjson-dev
+deb_zlib	:= zlib1g-dev
 
 # Targets that must work before the libraries are installed.
 NOPKG_GOALS := clean demo deps lint help
@@ -281,7 +282,7 @@ SHARE_PLOT := common.gp recovery.gp hrv.gp sleep.gp strain.gp workouts.gp \
 	   prep.awk
 SHARE_PLOT_EXE := report.sh
 USER_UNITS := whoop-sync.service whoop-sync.timer
-COMPLETE_LINKS := whoop-sync whoop-export whoop-revoke
+COMPLETE_LINKS := whoop-sync whoop-export whoop-revoke whoop-import
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

@@ -57,7 +57,9 @@ help(void)
 	    "[-f format]\n"
 	    "                    [-s since] [-u until] type\n"
 	    "\n"
-	    "  type        cycle, recovery, sleep, workout, body or profile\n"
+	    "  type        cycle, recovery, sleep, workout, body or profile;\n"
+	    "              from the app's export (whoop-import): app_cycle,\n"
+	    "              app_sleep, app_workout, journal\n"
 	    "  -a account  only this account (WHOOP user id)\n"
 	    "  -c columns  comma-separated columns, in this order\n"
 	    "  -d file     database (default $XDG_DATA_HOME/whoop/whoop.db)\n"
@@ -520,7 +522,8 @@ put_row(enum fmt fmt, enum whoop_coll coll, size_t nsel)
 static const char *
 type_list(void)
 {
-	return "cycle, recovery, sleep, workout, body, profile";
+	return "cycle, recovery, sleep, workout, body, profile, "
+	    "app_cycle, app_sleep, app_workout, journal";
 }
 
 /* The valid columns of a type, for a usage message. */

@@ -827,7 +827,9 @@ parse_types(struct run *r, const char *arg)
 	if ((s = strdup(arg)) == NULL)
 		err(WHOOP_EXIT_FAIL, NULL);
 	for (p = s; (tok = strsep(&p, ",")) != NULL;) {
-		if ((cs = whoop_colspec_byname(tok)) == NULL) {
+		/* The app export's types (whoop-import) are not synced. */
+		if ((cs = whoop_colspec_byname(tok)) == NULL ||
+		    cs->coll >= WHOOP_C_COUNT) {
 			char	 esc[260];
 
 			whoop_escape(esc, sizeof(esc), tok, 64);
@@ -926,7 +928,15 @@ health(const struct whoop_paths *p, const struct whoop_config *c)
 		bad = 1;
 	}
 	for (i = 0; i < n; i++) {
-		int ok = strcmp(ai[i].status, "active") == 0 &&
+		int ok;
+
+		if (ai[i].account == WHOOP_ACCOUNT_LOCAL) {
+			printf("ok\t%lld\ttoken\tnone needed: the local "
+			    "account of whoop-import\n",
+			    (long long)ai[i].account);
+			continue;
+		}
+		ok = strcmp(ai[i].status, "active") == 0 &&
 		    ai[i].has_tokens && (ai[i].has_refresh ||
 		    ai[i].expires_at_ms > whoop_time_now_ms());
 
@@ -1115,6 +1125,9 @@ main(int argc, char *argv[])
 	found = 0;
 	for (i = 0; i < nids && !r.stop; i++) {
 		if (only != 0 && ids[i] != only)
+			continue;
+		/* whoop-import's local account: rows, no login to sync. */
+		if (ids[i] == WHOOP_ACCOUNT_LOCAL)
 			continue;
 		found = 1;
 		sync_account(&r, ids[i]);

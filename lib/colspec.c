@@ -165,7 +165,112 @@ static const struct whoop_field workout_f[] = {
 	ZONE("zone_five_milli"),
 };
 
+/*
+ * The app's own export (whoop-import, see appmap.c): a field's path is
+ * its CSV header, verbatim; NULL marks a column the import derives (the
+ * local day, the link to the API's record).  Times are converted from
+ * the export's local wall time to UTC, the offset to the API's form.
+ * Numbers are stored as read, without ranges: the export is what the app
+ * showed.  Every column but the row's start may be missing in a file.
+ */
+#define APP_NUM(c, h)	{ c, h, WHOOP_F_REAL, 0, ANY }
+#define APP_CYCLE_TIMES \
+	{ "cycle_start",	"Cycle start time", WHOOP_F_TIME, 1, ANY }, \
+	{ "cycle_end",		"Cycle end time", WHOOP_F_TIME,	0, ANY }, \
+	{ "timezone_offset",	"Cycle timezone", WHOOP_F_TZ,	1, ANY }
+#define APP_SLEEP_COLS \
+	APP_NUM("sleep_performance_percentage", "Sleep performance %"), \
+	APP_NUM("respiratory_rate", "Respiratory rate (rpm)"), \
+	APP_NUM("asleep_minutes", "Asleep duration (min)"), \
+	APP_NUM("in_bed_minutes", "In bed duration (min)"), \
+	APP_NUM("light_sleep_minutes", "Light sleep duration (min)"), \
+	APP_NUM("slow_wave_sleep_minutes", "Deep (SWS) duration (min)"), \
+	APP_NUM("rem_sleep_minutes", "REM duration (min)"), \
+	APP_NUM("awake_minutes", "Awake duration (min)"), \
+	APP_NUM("sleep_need_minutes", "Sleep need (min)"), \
+	APP_NUM("sleep_debt_minutes", "Sleep debt (min)"), \
+	APP_NUM("sleep_efficiency_percentage", "Sleep efficiency %"), \
+	APP_NUM("sleep_consistency_percentage", "Sleep consistency %")
+
+static const struct whoop_field app_cycle_f[] = {
+	{ "start",		"Cycle start time", WHOOP_F_TIME, 1, ANY },
+	/* Empty: the current cycle. */
+	{ "end",		"Cycle end time", WHOOP_F_TIME,	0, ANY },
+	{ "timezone_offset",	"Cycle timezone", WHOOP_F_TZ,	1, ANY },
+	/* The day the cycle's sleep ends on: the app's day. */
+	{ "date_local",		NULL,		WHOOP_F_TEXT,	1, ANY },
+	APP_NUM("recovery_score", "Recovery score %"),
+	APP_NUM("resting_heart_rate", "Resting heart rate (bpm)"),
+	APP_NUM("hrv_rmssd_milli", "Heart rate variability (ms)"),
+	APP_NUM("skin_temp_celsius", "Skin temp (celsius)"),
+	APP_NUM("spo2_percentage", "Blood oxygen %"),
+	APP_NUM("strain", "Day Strain"),
+	APP_NUM("kilocalorie", "Energy burned (cal)"),
+	APP_NUM("max_heart_rate", "Max HR (bpm)"),
+	APP_NUM("average_heart_rate", "Average HR (bpm)"),
+	{ "sleep_start",	"Sleep onset",	WHOOP_F_TIME,	0, ANY },
+	{ "sleep_end",		"Wake onset",	WHOOP_F_TIME,	0, ANY },
+	APP_SLEEP_COLS,
+	/* The API's cycle with the same start, to the second. */
+	{ "cycle_id",		NULL,		WHOOP_F_INT,	0, ANY },
+};
+
+static const struct whoop_field app_sleep_f[] = {
+	APP_CYCLE_TIMES,
+	{ "start",		"Sleep onset",	WHOOP_F_TIME,	1, ANY },
+	{ "end",		"Wake onset",	WHOOP_F_TIME,	0, ANY },
+	{ "date_local",		NULL,		WHOOP_F_TEXT,	1, ANY },
+	{ "nap",		"Nap",		WHOOP_F_BOOL,	0, ANY },
+	APP_SLEEP_COLS,
+	{ "sleep_id",		NULL,		WHOOP_F_UUID,	0, ANY },
+};
+
+static const struct whoop_field app_workout_f[] = {
+	APP_CYCLE_TIMES,
+	{ "start",		"Workout start time", WHOOP_F_TIME, 1, ANY },
+	{ "end",		"Workout end time", WHOOP_F_TIME, 0, ANY },
+	{ "date_local",		NULL,		WHOOP_F_TEXT,	1, ANY },
+	APP_NUM("duration_minutes", "Duration (min)"),
+	{ "sport_name",		"Activity name", WHOOP_F_TEXT,	0, ANY },
+	APP_NUM("strain", "Activity Strain"),
+	APP_NUM("kilocalorie", "Energy burned (cal)"),
+	APP_NUM("max_heart_rate", "Max HR (bpm)"),
+	APP_NUM("average_heart_rate", "Average HR (bpm)"),
+	APP_NUM("zone_one_percent", "HR Zone 1 %"),
+	APP_NUM("zone_two_percent", "HR Zone 2 %"),
+	APP_NUM("zone_three_percent", "HR Zone 3 %"),
+	APP_NUM("zone_four_percent", "HR Zone 4 %"),
+	APP_NUM("zone_five_percent", "HR Zone 5 %"),
+	{ "gps_enabled",	"GPS enabled",	WHOOP_F_BOOL,	0, ANY },
+	APP_NUM("distance_meter", "Distance (meters)"),
+	APP_NUM("altitude_gain_meter", "Altitude gain (meters)"),
+	APP_NUM("altitude_change_meter", "Altitude change (meters)"),
+	{ "workout_id",		NULL,		WHOOP_F_UUID,	0, ANY },
+};
+
+static const struct whoop_field journal_f[] = {
+	APP_CYCLE_TIMES,
+	{ "date_local",		NULL,		WHOOP_F_TEXT,	1, ANY },
+	/* As exported: trailing spaces are part of it. */
+	{ "question",		"Question text", WHOOP_F_TEXT,	1, ANY },
+	{ "answered_yes",	"Answered yes",	WHOOP_F_BOOL,	0, ANY },
+	{ "notes",		"Notes",	WHOOP_F_TEXT,	0, ANY },
+	{ "cycle_id",		NULL,		WHOOP_F_INT,	0, ANY },
+};
+
 #define N(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Indexed by coll - WHOOP_C_APP_CYCLE; key and start index the fields. */
+static const struct whoop_colspec app_specs[] = {
+	{ WHOOP_C_APP_CYCLE, "app_cycle", "app_cycle", NULL, NULL, 0,
+	    app_cycle_f, N(app_cycle_f), 0, 0 },
+	{ WHOOP_C_APP_SLEEP, "app_sleep", "app_sleep", NULL, NULL, 0,
+	    app_sleep_f, N(app_sleep_f), 3, 3 },
+	{ WHOOP_C_APP_WORKOUT, "app_workout", "app_workout", NULL, NULL, 0,
+	    app_workout_f, N(app_workout_f), 3, 3 },
+	{ WHOOP_C_JOURNAL, "journal", "journal", NULL, NULL, 0,
+	    journal_f, N(journal_f), 4, 0 },
+};
 
 /* Indexed by enum whoop_coll. */
 static const struct whoop_colspec specs[WHOOP_C_COUNT] = {
@@ -192,6 +297,8 @@ static const struct whoop_colspec specs[WHOOP_C_COUNT] = {
 const struct whoop_colspec *
 whoop_colspec(enum whoop_coll coll)
 {
+	if (coll >= WHOOP_C_APP_CYCLE && coll < WHOOP_C_APP_END)
+		return &app_specs[coll - WHOOP_C_APP_CYCLE];
 	if ((int)coll < 0 || coll >= WHOOP_C_COUNT)
 		return NULL;
 	return &specs[coll];
@@ -207,5 +314,8 @@ whoop_colspec_byname(const char *name)
 	for (i = 0; i < N(specs); i++)
 		if (strcmp(specs[i].name, name) == 0)
 			return &specs[i];
+	for (i = 0; i < N(app_specs); i++)
+		if (strcmp(app_specs[i].name, name) == 0)
+			return &app_specs[i];
 	return NULL;
 }

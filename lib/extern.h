@@ -63,6 +63,57 @@ struct whoop_sqlbuf {
 void	 whoop_sqlcat(struct whoop_sqlbuf *, const char *, ...)
 	    WHOOP_PRINTF(2, 3);
 
+/*
+ * appmap.c: a CSV file of the app's export, by header name, to values in
+ * colspec order and the row's raw JSON (see there).
+ */
+struct whoop_appmap {
+	const struct whoop_colspec *cs;
+	char		**hdr;		/* the header row, copied */
+	size_t		 ncsv;
+	int		*col;		/* per field: CSV column, -1 none */
+	int		 tzcol, datecol;	/* field indexes */
+	struct whoop_value *v;		/* this row's values */
+	char		(*txt)[WHOOP_TIMESTR_LEN];	/* their text */
+	/* The last row's time texts and offset: rows of a cycle repeat. */
+	char		(*prev)[WHOOP_TIMESTR_LEN];
+	char		 prevtz[WHOOP_TIMESTR_LEN];
+	char		 prevday[2][WHOOP_TIMESTR_LEN];	/* start, day */
+	char		*raw;		/* this row's JSON */
+	size_t		 rawlen, rawcap;
+};
+enum whoop_coll	 whoop_app_classify(const struct whoop_csv *);
+int	 whoop_app_known_name(const char *path);
+const char *whoop_app_filename(enum whoop_coll);
+void	 whoop_app_fallback_day(const char *start_utc, const char *tz,
+	    char *buf, size_t bufsz);
+int	 whoop_appmap_init(struct whoop *, struct whoop_appmap *,
+	    enum whoop_coll, const struct whoop_csv *);
+int	 whoop_appmap_row(struct whoop *, struct whoop_appmap *,
+	    const struct whoop_csv *);
+void	 whoop_appmap_free(struct whoop_appmap *);
+
+/* appstore.c: those rows into their tables (see there). */
+struct sqlite3_stmt;
+struct whoop_appstore {
+	struct whoop	*w;
+	const struct whoop_colspec *cs;
+	int64_t		 account;
+	int		 dryrun;
+	int		 keys[2];	/* field indexes of the key */
+	size_t		 nkeys;
+	const char	*endcol;	/* NULL while the cycle is open */
+	char		 now[WHOOP_TIMESTR_LEN];
+	struct sqlite3_stmt *get, *ins, *upd, *day;
+};
+int	 whoop_appstore_open(struct whoop *, struct whoop_appstore *,
+	    enum whoop_coll, int64_t account, int dryrun);
+int	 whoop_appstore_put(struct whoop_appstore *, struct whoop_appmap *,
+	    int *change);
+void	 whoop_appstore_close(struct whoop_appstore *);
+int	 whoop_appstore_link(struct whoop *, int64_t account, long *linked);
+int	 whoop_appstore_account(struct whoop *, int64_t account);
+
 /* The handle a client reports its errors on. */
 struct whoop	*whoop_http_handle(struct whoop_http *);
 

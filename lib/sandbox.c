@@ -441,3 +441,53 @@ whoop_sandbox_also(struct whoop *w, const char *db, int flags,
 		return -1;
 	return rc == 1 || rc2 == 1 ? 1 : 0;
 }
+
+/*
+ * whoop-import, once its database is open: the database's directory and
+ * SQLite's temporary directory read-write, the paths it was given (the
+ * export's ZIP, folders and files, read again to write them) read-only,
+ * nothing else; and no socket, no program.  inputs is NULL-terminated.
+ */
+int
+whoop_sandbox_import(struct whoop *w, const char *db,
+    const char *const *inputs)
+{
+	const char	*rw[3], **ro, *slash;
+	char		*dir = NULL;
+	size_t		 n = 0, i;
+	int		 rc, rc2;
+
+	for (i = 0; inputs != NULL && inputs[i] != NULL; i++)
+		continue;
+	if ((ro = calloc(i + 4, sizeof(*ro))) == NULL)
+		return whoop_seterrno(w, WHOOP_E_NOMEM, "malloc");
+	if (db != NULL && *db != '\0') {
+		if ((slash = strrchr(db, '/')) == NULL)
+			dir = strdup(".");
+		else if (slash == db)
+			dir = strdup("/");
+		else
+			dir = strndup(db, (size_t)(slash - db));
+		if (dir == NULL) {
+			free(ro);
+			return whoop_seterrno(w, WHOOP_E_NOMEM, "malloc");
+		}
+	}
+	rw[0] = sqlite_tmpdir();
+	rw[1] = dir;
+	rw[2] = NULL;
+	ro[n++] = "/dev/urandom";
+	ro[n++] = "/etc/localtime";
+	ro[n++] = "/usr/share/zoneinfo";
+	for (i = 0; inputs != NULL && inputs[i] != NULL; i++)
+		ro[n++] = inputs[i];
+	ro[n] = NULL;
+	rc = whoop_sandbox_landlock(w, rw, ro);
+	free(dir);
+	free(ro);
+	if (rc == -1)
+		return -1;
+	if ((rc2 = whoop_sandbox_nonet(w)) == -1)
+		return -1;
+	return rc == 1 || rc2 == 1 ? 1 : 0;
+}

@@ -252,12 +252,123 @@ static const char v_rejects[] =
 "  UNIQUE (account_id, collection, raw)"
 ");";
 
+/*
+ * The WHOOP app's own export (whoop-import): its cycles, sleeps,
+ * workouts and journal answers, apart from the API's tables because the
+ * export has no WHOOP ids.  A row is keyed by its start (a journal answer
+ * by its cycle's start and question), keeps its CSV row as JSON (header
+ * -> text) in raw, and links to the API's record with the same start to
+ * the second (cycle_id, sleep_id, workout_id; NULL until one is synced).
+ * Columns follow colspec.c; whoop.7 documents them.
+ */
+#define APP_SLEEP_COLS \
+"  sleep_performance_percentage REAL," \
+"  respiratory_rate REAL," \
+"  asleep_minutes REAL," \
+"  in_bed_minutes REAL," \
+"  light_sleep_minutes REAL," \
+"  slow_wave_sleep_minutes REAL," \
+"  rem_sleep_minutes REAL," \
+"  awake_minutes REAL," \
+"  sleep_need_minutes REAL," \
+"  sleep_debt_minutes REAL," \
+"  sleep_efficiency_percentage REAL," \
+"  sleep_consistency_percentage REAL,"
+#define APP_CYCLE_TIMES \
+"  cycle_start TEXT NOT NULL," \
+"  cycle_end TEXT," \
+"  timezone_offset TEXT NOT NULL,"
+#define APP_TAIL \
+"  raw TEXT NOT NULL," \
+"  imported_at TEXT NOT NULL,"
+
+static const char v_app_export[] =
+"CREATE TABLE app_cycle ("
+"  account_id INTEGER NOT NULL"
+"    REFERENCES accounts(account_id) ON DELETE CASCADE,"
+"  start TEXT NOT NULL,"
+"  end TEXT,"
+"  timezone_offset TEXT NOT NULL,"
+"  date_local TEXT NOT NULL,"
+"  recovery_score REAL,"
+"  resting_heart_rate REAL,"
+"  hrv_rmssd_milli REAL,"
+"  skin_temp_celsius REAL,"
+"  spo2_percentage REAL,"
+"  strain REAL,"
+"  kilocalorie REAL,"
+"  max_heart_rate REAL,"
+"  average_heart_rate REAL,"
+"  sleep_start TEXT,"
+"  sleep_end TEXT,"
+APP_SLEEP_COLS
+"  cycle_id INTEGER,"
+APP_TAIL
+"  PRIMARY KEY (account_id, start)"
+");"
+"CREATE INDEX app_cycle_date ON app_cycle(account_id, date_local);"
+"CREATE TABLE app_sleep ("
+"  account_id INTEGER NOT NULL"
+"    REFERENCES accounts(account_id) ON DELETE CASCADE,"
+APP_CYCLE_TIMES
+"  start TEXT NOT NULL,"
+"  end TEXT,"
+"  date_local TEXT NOT NULL,"
+"  nap INTEGER,"
+APP_SLEEP_COLS
+"  sleep_id TEXT,"
+APP_TAIL
+"  PRIMARY KEY (account_id, start)"
+");"
+"CREATE INDEX app_sleep_cycle ON app_sleep(account_id, cycle_start);"
+"CREATE TABLE app_workout ("
+"  account_id INTEGER NOT NULL"
+"    REFERENCES accounts(account_id) ON DELETE CASCADE,"
+APP_CYCLE_TIMES
+"  start TEXT NOT NULL,"
+"  end TEXT,"
+"  date_local TEXT NOT NULL,"
+"  duration_minutes REAL,"
+"  sport_name TEXT,"
+"  strain REAL,"
+"  kilocalorie REAL,"
+"  max_heart_rate REAL,"
+"  average_heart_rate REAL,"
+"  zone_one_percent REAL,"
+"  zone_two_percent REAL,"
+"  zone_three_percent REAL,"
+"  zone_four_percent REAL,"
+"  zone_five_percent REAL,"
+"  gps_enabled INTEGER,"
+"  distance_meter REAL,"
+"  altitude_gain_meter REAL,"
+"  altitude_change_meter REAL,"
+"  workout_id TEXT,"
+APP_TAIL
+"  PRIMARY KEY (account_id, start)"
+");"
+"CREATE INDEX app_workout_cycle ON app_workout(account_id, cycle_start);"
+"CREATE TABLE journal ("
+"  account_id INTEGER NOT NULL"
+"    REFERENCES accounts(account_id) ON DELETE CASCADE,"
+APP_CYCLE_TIMES
+"  date_local TEXT NOT NULL,"
+"  question TEXT NOT NULL,"
+"  answered_yes INTEGER,"
+"  notes TEXT,"
+"  cycle_id INTEGER,"
+APP_TAIL
+"  PRIMARY KEY (account_id, cycle_start, question)"
+");"
+"CREATE INDEX journal_date ON journal(account_id, date_local);";
+
 const char *const whoop_migrations[] = {
 	v1,
 	v_start_indexes,
 	v_recovery_sleep_start,
 	v_implausible,
 	v_rejects,
+	v_app_export,
 };
 
 const int whoop_nmigrations =

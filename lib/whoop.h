@@ -222,7 +222,17 @@ enum whoop_coll {
 	WHOOP_C_RECOVERY,
 	WHOOP_C_SLEEP,
 	WHOOP_C_WORKOUT,
-	WHOOP_C_COUNT
+	WHOOP_C_COUNT,		/* the API's collections end here */
+	/*
+	 * The tables of the app's own export (whoop-import): colspecs for
+	 * whoop-export, never fetched from the API.  Their field paths are
+	 * the export's CSV headers (NULL: a column the import derives).
+	 */
+	WHOOP_C_APP_CYCLE = 16,
+	WHOOP_C_APP_SLEEP,
+	WHOOP_C_APP_WORKOUT,
+	WHOOP_C_JOURNAL,
+	WHOOP_C_APP_END
 };
 
 enum whoop_ftype {
@@ -806,6 +816,103 @@ int	 whoop_sandbox(struct whoop *, const char *db, int flags);
  */
 int	 whoop_sandbox_also(struct whoop *, const char *db, int flags,
 	    const char *ro_extra);
+
+/* whoop-import: db's directory, and its inputs read-only (see there). */
+int	 whoop_sandbox_import(struct whoop *, const char *db,
+	    const char *const *inputs);
+
+/*
+ * csv.c: RFC 4180 records from a byte source (a file, a ZIP entry), one
+ * at a time, in memory bounded by the longest record.  The read function
+ * returns bytes read, 0 at the end, -1 on error (with the error on the
+ * handle).  whoop_csv_next: 1 a record, 0 the end, -1 an error, whose
+ * message is "name:line: why".  Fields are NUL-terminated (a NUL byte in
+ * the input is an error) and valid UTF-8; a BOM is skipped.
+ */
+#define WHOOP_CSV_MAXFIELD	(64 * 1024)
+#define WHOOP_CSV_MAXRECORD	(1024 * 1024)
+typedef long (*whoop_csv_readfn)(void *arg, void *buf, size_t len);
+struct whoop_csv;
+struct whoop_csv *whoop_csv_new(struct whoop *, const char *name,
+	    whoop_csv_readfn, void *arg);
+void	 whoop_csv_free(struct whoop_csv *);
+void	 whoop_csv_limits(struct whoop_csv *, size_t maxfield,
+	    size_t maxrecord);
+int	 whoop_csv_next(struct whoop_csv *);
+size_t	 whoop_csv_nfields(const struct whoop_csv *);
+const char *whoop_csv_field(const struct whoop_csv *, size_t i, size_t *len);
+long	 whoop_csv_line(const struct whoop_csv *);	/* of the record */
+const char *whoop_csv_name(const struct whoop_csv *);	/* escaped */
+
+/*
+ * zip.c: entries of a ZIP archive, read through zlib with every size
+ * bounded (see there): at most WHOOP_ZIP_MAXENTRY bytes an entry, never
+ * more than it declares.  Names are as stored: escape them to show them.
+ */
+#define WHOOP_ZIP_MAXDIR	(16 * 1024 * 1024)
+#define WHOOP_ZIP_MAXENTRY	(UINT64_C(1) << 30)
+struct whoop_zip;
+struct whoop_zipentry;
+struct whoop_zip *whoop_zip_open(struct whoop *, const char *path);
+void	 whoop_zip_close(struct whoop_zip *);
+size_t	 whoop_zip_count(const struct whoop_zip *);
+const char *whoop_zip_name(const struct whoop_zip *, size_t i);
+struct whoop_zipentry *whoop_zip_entry_open(struct whoop_zip *, size_t i);
+long	 whoop_zip_entry_read(struct whoop_zipentry *, void *, size_t);
+void	 whoop_zip_entry_close(struct whoop_zipentry *);
+
+/*
+ * import.c, appmap.c, appstore.c: the WHOOP app's own data export.
+ * Paths are ZIP archives, folders (searched to any depth) or CSV files;
+ * the four files are known by their header rows.  Everything is read and
+ * checked before the database is touched, then written in one
+ * transaction (unless dryrun: then only compared with what is stored).
+ * A row that cannot be read fails the whole import, "file:line: why".
+ * The local account (WHOOP_ACCOUNT_LOCAL) holds rows imported before any
+ * login; whoop_import_takeover moves them to a real account.
+ */
+#define WHOOP_ACCOUNT_LOCAL	0
+struct whoop_import;
+struct whoop_import_file {
+	char		 name[512];	/* escaped: "a.zip:dir/sleeps.csv" */
+	enum whoop_coll	 coll;		/* WHOOP_C_COUNT: ignored */
+	long		 nrows;
+	long		 nnew, nsame, nupd;	/* after whoop_import_write */
+};
+/*
+ * Find the export's files in paths and read every row of them, checking
+ * it, without a database.  NULL with the first error ("file:line: why").
+ */
+struct whoop_import *whoop_import_scan(struct whoop *,
+	    const char *const *paths, size_t npaths);
+/* The files found (ignored ones too), in the order they are written. */
+size_t	 whoop_import_nfiles(const struct whoop_import *);
+const struct whoop_import_file *whoop_import_file(
+	    const struct whoop_import *, size_t);
+/*
+ * Which account rows go to: want (>0) as given, else the only account
+ * other than the local one, else the local one; created (without
+ * tokens) when absent, unless dryrun.  -1 with WHOOP_E_FAIL when there
+ * are several accounts to choose from.
+ */
+int	 whoop_import_account(struct whoop *, int64_t want, int dryrun,
+	    int64_t *account);
+/*
+ * Write what was scanned for account, in one transaction (BEGIN
+ * IMMEDIATE ... COMMIT; nothing at all on error), then link the rows to
+ * the API's records.  With dryrun, only compare with what is stored (no
+ * database open: everything is new).  *linked (may be NULL): rows newly
+ * linked.
+ */
+int	 whoop_import_write(struct whoop *, struct whoop_import *,
+	    int64_t account, int dryrun, long *linked);
+void	 whoop_import_free(struct whoop_import *);
+/*
+ * Move the local account's imported rows to account to (rows it already
+ * holds under the same key stay as they are), then delete the local
+ * account; inside the caller's transaction.  *moved: rows moved.
+ */
+int	 whoop_import_takeover(struct whoop *, int64_t to, long *moved);
 
 /* version.c: the versions of the libraries linked in, for audits. */
 void	 whoop_versions(char *buf, size_t bufsz);	/* SQLite, OpenSSL */

@@ -25,6 +25,7 @@ have_pc libcurl || need="$need libcurl4-openssl-dev"
 have_pc sqlite3 || need="$need libsqlite3-dev"
 have_pc libcrypto || need="$need libssl-dev"
 have_pc libcjson || need="$need libcjson-dev"
+have_pc zlib || need="$need zlib1g-dev"
 for p in python3:python3 openssl:openssl curl:curl sqlite3:sqlite3 column:bsdextrautils; do
 	command -v "${p%%:*}" >/dev/null 2>&1 || need="$need ${p#*:}"
 done
@@ -94,6 +95,17 @@ whoop-export -s 7d -c date_local,start_local,nap,score_state,sleep_performance_p
 say "whoop-export: the last week of recovery"
 whoop-export -s 7d -c date_local,score_state,recovery_score,resting_heart_rate,hrv_rmssd_milli recovery |
     column -t -s ,
+
+say "whoop-import -v: the app's own export (an invented one), Journal included"
+python3 "$top/t/data/import/mkexport.py" folder "$T/export" newer
+python3 "$top/t/data/import/mkexport.py" zip "$T/export" "$T/my_whoop_data_2026_03_09.zip"
+whoop-import -v "$T/my_whoop_data_2026_03_09.zip"
+
+say "whoop-export journal: the morning answers, by the day the app shows them"
+whoop-export -c date_local,question,answered_yes journal | column -t -s ,
+
+say "whoop-import -n -v again: nothing new, nothing written"
+whoop-import -n -v "$T/my_whoop_data_2026_03_09.zip"
 
 # The report outlives the playground: it goes beside it, in TMPDIR as
 # the demo found it (or WHOOP_DEMO_REPORT).

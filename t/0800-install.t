@@ -120,13 +120,13 @@ fi
 # looks it up.
 BC=$R/usr/share/bash-completion/completions
 is "$(mode "$BC/whoop-auth")" 644 "bash completion installed 0644"
-for c in whoop-sync whoop-export whoop-revoke; do
+for c in whoop-sync whoop-export whoop-revoke whoop-import; do
 	is "$(readlink "$BC/$c")" whoop-auth "bash completion: $c links to it"
 done
 check "bash -n on the bash completion" bash -n "$BC/whoop-auth"
 run bash -c ". '$BC/whoop-export' && complete -p whoop-export whoop-auth \
-    whoop-sync whoop-revoke"
-is "$rc" 0 "sourcing it registers all four completions"
+    whoop-sync whoop-revoke whoop-import"
+is "$rc" 0 "sourcing it registers all five completions"
 like "$out" '^complete -F _whoop_export whoop-export$' \
     "complete -p whoop-export after sourcing it"
 run bash -c ". '$BC/whoop-export'
@@ -137,7 +137,7 @@ run bash -c ". '$BC/whoop-export'
     COMP_WORDS=(whoop-sync -t cycle,re); COMP_CWORD=2; _whoop_sync
     echo \"\${COMPREPLY[*]}\""
 is "$out" "csv tsv jsonl
-cycle recovery sleep workout body profile
+cycle recovery sleep workout body profile app_cycle app_sleep app_workout journal
 cycle,recovery" "bash completion: formats, types, a -t list"
 run bash -c "PATH='$WHOOP_BIN':\$PATH; . '$BC/whoop-export'
     COMP_WORDS=(whoop-export sleep -c debt,need_from_sleep_d)
@@ -147,8 +147,8 @@ is "$out" "debt,need_from_sleep_debt_milli" \
 
 ZC=$R/usr/share/zsh/site-functions/_whoop
 is "$(mode "$ZC")" 644 "zsh completion installed 0644"
-like "$(head -1 "$ZC")" '^#compdef whoop-auth whoop-sync whoop-export whoop-revoke$' \
-    "zsh completion: #compdef names the four tools"
+like "$(head -1 "$ZC")" '^#compdef whoop-auth whoop-sync whoop-export whoop-revoke whoop-import$' \
+    "zsh completion: #compdef names the five tools"
 if command -v zsh >/dev/null 2>&1; then
 	check "zsh -n on the zsh completion" zsh -n "$ZC"
 	run zsh -f -c "fpath=('$(dirname "$ZC")' \$fpath)

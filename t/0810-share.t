@@ -125,18 +125,31 @@ n=$("$DBFILL" "$DB" $A cycle "$T/fix/cycle.json" \
     workout "$T/fix/workout.json")
 is "$n" 17 "a database made by the tools, with 17 records"
 
+# The app's own export (invented, t/data/import/mkexport.py), imported
+# for account A; its cycle of 2026-03-08 04:40:18 at -04:00 also comes
+# from the API, with a start 345 ms later, so that it is linked.
+MK=$WHOOP_TOP/t/data/import/mkexport.py
+mkdir -p "$T/home/Downloads"
+python3 "$MK" folder "$T/appx" newer &&
+    python3 "$MK" zip "$T/appx" "$T/home/Downloads/my_whoop_data_2026_03_09.zip"
+page "$(cyc 201 2026-03-08T08:40:18.345Z -04:00)" >"$T/fix/cycle2.json"
+"$DBFILL" "$DB" $A cycle "$T/fix/cycle2.json" >/dev/null
+run whoop-import -d "$DB" "$T/home/Downloads/my_whoop_data_2026_03_09.zip"
+is "$rc:$err" "0:" "whoop-import adds the app's export to the same database"
+
 # --- the views -------------------------------------------------------------
 run sqlite3 "$DB" ".read $SHARE/sql/views.sql"
 is "$rc:$err" "0:" "views.sql loads into the database"
 run sqlite3 "$DB" "SELECT group_concat(name, ' ') FROM (SELECT name FROM
     sqlite_schema WHERE type = 'view' ORDER BY name)"
-is "$out" "recovery_weekly sleep_debt_trend strain_by_sport" \
-    "three views, named as documented"
+is "$out" "journal_effect journal_recovery recovery_weekly sleep_debt_trend strain_by_sport" \
+    "five views, named as documented"
 run sqlite3 "$DB" ".read $SHARE/sql/views.sql"
 is "$rc:$err" "0:" "views.sql loads again over itself"
 
 q() { sqlite3 -separator ' ' "$DB" "$1"; }
-for v in recovery_weekly sleep_debt_trend strain_by_sport; do
+for v in recovery_weekly sleep_debt_trend strain_by_sport journal_recovery \
+    journal_effect; do
 	run sqlite3 "$DB" "SELECT * FROM $v"
 	is "$rc:$err" "0:" "$v: SELECT runs"
 done
@@ -158,6 +171,18 @@ is "$(q 'SELECT * FROM strain_by_sport')" \
 "$A $mon running 3 2 16.75 8.38 105
 $A $mon cycling 1 1 12.0 12.0 120" \
     "strain_by_sport: per month and sport, unscored counted but not averaged"
+
+is "$(q "SELECT * FROM journal_effect WHERE question LIKE 'Have any alc%'")" \
+"$A Have any alcoholic drinks? 2 2 47.5 67.5 -20.0" \
+    "journal_effect: recovery after alcohol (40, 55) against none (64, 71)"
+is "$(q "SELECT date_local, answered_yes, recovery_score, source FROM journal_recovery WHERE question = 'Have any caffeine? ' ORDER BY date_local")" \
+"2026-03-06 0 55.0 export
+2026-03-08 1 40.0 export
+2026-03-09 1 71.0 export
+2026-03-10 1 64.0 export" \
+    "journal_recovery: the morning's recovery, trailing space in the question kept"
+is "$(q "SELECT count(*) FROM journal WHERE cycle_id = 201")" 4 \
+    "the export's journal is linked to the API cycle of the same second"
 
 # The tools still take the database with the views in it.
 run whoop-export -d "$DB" -c date_local,recovery_score recovery

@@ -112,7 +112,8 @@ no_canary() {
 # keeps the pid, so that tests can still signal the program.
 if [ -n "${WHOOP_WRAP:-}" ]; then
 	mkdir -p "$T/.wrap" || exit 1
-	for tap_p in whoop-auth whoop-sync whoop-export whoop-revoke; do
+	for tap_p in whoop-auth whoop-sync whoop-export whoop-revoke \
+	    whoop-import; do
 		printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$WHOOP_WRAP" \
 		    "$WHOOP_BIN/$tap_p" >"$T/.wrap/$tap_p" &&
 		    chmod 755 "$T/.wrap/$tap_p" || exit 1

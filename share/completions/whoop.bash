@@ -1,14 +1,15 @@
 # Bash completion for the whoop tools: whoop-auth, whoop-sync,
-# whoop-export and whoop-revoke.
+# whoop-export, whoop-revoke and whoop-import.
 #
-# Installed as bash-completion/completions/whoop-auth with the other three
+# Installed as bash-completion/completions/whoop-auth with the other four
 # names linked to it, so that bash-completion loads it the first time any
 # of them is completed.  Without bash-completion, source it from ~/.bashrc.
 #
 # Account ids come from `whoop-auth -l`, which needs no key and shows no
 # secret; the columns of whoop-export -c from whoop-export itself.
 
-_whoop_types='cycle recovery sleep workout body profile'
+_whoop_types='cycle recovery sleep workout body profile app_cycle app_sleep
+    app_workout journal'
 _whoop_sync_types='profile body cycle recovery sleep workout'
 
 # The database named by -d on the line so far, if any.
@@ -99,7 +100,7 @@ _whoop_export()
 		case ${COMP_WORDS[i - 1]} in
 		-a|-c|-d|-f|-s|-u) continue ;;
 		esac
-		[[ " $_whoop_types " == *" $w "* ]] && type=$w
+		[[ " $(echo $_whoop_types) " == *" $w "* ]] && type=$w
 	done
 	case $prev in
 	-a)	COMPREPLY=($(compgen -W "$(_whoop_accounts)" -- "$cur"))
@@ -147,7 +148,27 @@ _whoop_revoke()
 	COMPREPLY=($(compgen -W "$opts --help --version" -- "$cur"))
 }
 
+# whoop-import: options, then the export's ZIP, folder or CSV files.
+_whoop_import()
+{
+	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
+
+	COMPREPLY=()
+	case $prev in
+	-a)	COMPREPLY=($(compgen -W "$(_whoop_accounts)" -- "$cur"))
+		return ;;
+	-d)	_whoop_files "$cur"; return ;;
+	esac
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W '-a -d -m -n -v --help --version' \
+		    -- "$cur"))
+	else
+		_whoop_files "$cur"
+	fi
+}
+
 complete -F _whoop_auth whoop-auth
 complete -F _whoop_sync whoop-sync
 complete -F _whoop_export whoop-export
 complete -F _whoop_revoke whoop-revoke
+complete -F _whoop_import whoop-import

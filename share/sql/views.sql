@@ -132,3 +132,55 @@ SELECT account_id, month, sport_name,
 FROM w
 GROUP BY account_id, month, sport_name
 ORDER BY account_id, month, strain_sum DESC;
+
+-- The Journal of the app's own export (whoop-import), with each morning's
+-- recovery: one row per answer.  A Journal answer belongs to a cycle: the
+-- day before its sleep (alcohol, caffeine, a screen in bed), and the
+-- recovery measured by that sleep, the next morning, is the cycle's.  The
+-- recovery is the API's when whoop-sync has the cycle (linked by
+-- whoop-import: the same start to the second), else the export's own.
+--
+--	account_id	the WHOOP user id (0: imported with no login)
+--	date_local	the day the app shows the answers on: the morning
+--	question	the question, exactly as exported
+--	answered_yes	1 or 0
+--	notes		the cycle's note, if any
+--	recovery_score	that morning's recovery, percent; NULL if none
+--	source		api or export: where recovery_score comes from
+CREATE VIEW IF NOT EXISTS journal_recovery AS
+SELECT j.account_id, j.date_local, j.question, j.answered_yes, j.notes,
+    coalesce(r.recovery_score, c.recovery_score) AS recovery_score,
+    CASE WHEN r.recovery_score IS NOT NULL THEN 'api'
+    WHEN c.recovery_score IS NOT NULL THEN 'export' END AS source
+FROM journal AS j
+LEFT JOIN app_cycle AS c ON c.account_id = j.account_id
+    AND c.start = j.cycle_start
+LEFT JOIN recovery AS r ON r.account_id = j.account_id
+    AND r.cycle_id = j.cycle_id AND r.score_state = 'SCORED';
+
+-- Recovery after yes against after no, per account and question: what a
+-- habit costs or gives, in recovery points.  Mornings without a recovery
+-- are left out.
+--
+--	account_id	the WHOOP user id
+--	question	as exported
+--	mornings_yes	mornings after a yes, with a recovery
+--	mornings_no	the same after a no
+--	recovery_yes	average recovery after a yes, percent
+--	recovery_no	average recovery after a no, percent
+--	difference	recovery_yes - recovery_no, points
+CREATE VIEW IF NOT EXISTS journal_effect AS
+SELECT account_id, question,
+    sum(answered_yes = 1) AS mornings_yes,
+    sum(answered_yes = 0) AS mornings_no,
+    round(avg(CASE WHEN answered_yes = 1 THEN recovery_score END), 1)
+	AS recovery_yes,
+    round(avg(CASE WHEN answered_yes = 0 THEN recovery_score END), 1)
+	AS recovery_no,
+    round(avg(CASE WHEN answered_yes = 1 THEN recovery_score END)
+	- avg(CASE WHEN answered_yes = 0 THEN recovery_score END), 1)
+	AS difference
+FROM journal_recovery
+WHERE recovery_score IS NOT NULL
+GROUP BY account_id, question
+ORDER BY account_id, question;
