@@ -173,11 +173,11 @@ static const struct whoop_field workout_f[] = {
  * Numbers are stored as read, without ranges: the export is what the app
  * showed.  Every column but the row's start may be missing in a file.
  */
-#define APP_NUM(c, h)	{ c, h, WHOOP_F_REAL, 0, ANY }
+#define APP_NUM(c, h)	{ c, h, WHOOP_F_REAL, 0, ANY, 0 }
 #define APP_CYCLE_TIMES \
-	{ "cycle_start",	"Cycle start time", WHOOP_F_TIME, 1, ANY }, \
-	{ "cycle_end",		"Cycle end time", WHOOP_F_TIME,	0, ANY }, \
-	{ "timezone_offset",	"Cycle timezone", WHOOP_F_TZ,	1, ANY }
+	{ "cycle_start",	"Cycle start time", WHOOP_F_TIME, 1, ANY, NN }, \
+	{ "cycle_end",		"Cycle end time", WHOOP_F_TIME,	0, ANY, 0 }, \
+	{ "timezone_offset",	"Cycle timezone", WHOOP_F_TZ,	1, ANY, NN }
 #define APP_SLEEP_COLS \
 	APP_NUM("sleep_performance_percentage", "Sleep performance %"), \
 	APP_NUM("respiratory_rate", "Respiratory rate (rpm)"), \
@@ -193,12 +193,12 @@ static const struct whoop_field workout_f[] = {
 	APP_NUM("sleep_consistency_percentage", "Sleep consistency %")
 
 static const struct whoop_field app_cycle_f[] = {
-	{ "start",		"Cycle start time", WHOOP_F_TIME, 1, ANY },
+	{ "start",		"Cycle start time", WHOOP_F_TIME, 1, ANY, NN },
 	/* Empty: the current cycle. */
-	{ "end",		"Cycle end time", WHOOP_F_TIME,	0, ANY },
-	{ "timezone_offset",	"Cycle timezone", WHOOP_F_TZ,	1, ANY },
+	{ "end",		"Cycle end time", WHOOP_F_TIME,	0, ANY, 0 },
+	{ "timezone_offset",	"Cycle timezone", WHOOP_F_TZ,	1, ANY, NN },
 	/* The day the cycle's sleep ends on: the app's day. */
-	{ "date_local",		NULL,		WHOOP_F_TEXT,	1, ANY },
+	{ "date_local",		NULL,		WHOOP_F_TEXT,	1, ANY, NN },
 	APP_NUM("recovery_score", "Recovery score %"),
 	APP_NUM("resting_heart_rate", "Resting heart rate (bpm)"),
 	APP_NUM("hrv_rmssd_milli", "Heart rate variability (ms)"),
@@ -208,30 +208,30 @@ static const struct whoop_field app_cycle_f[] = {
 	APP_NUM("kilocalorie", "Energy burned (cal)"),
 	APP_NUM("max_heart_rate", "Max HR (bpm)"),
 	APP_NUM("average_heart_rate", "Average HR (bpm)"),
-	{ "sleep_start",	"Sleep onset",	WHOOP_F_TIME,	0, ANY },
-	{ "sleep_end",		"Wake onset",	WHOOP_F_TIME,	0, ANY },
+	{ "sleep_start",	"Sleep onset",	WHOOP_F_TIME,	0, ANY, 0 },
+	{ "sleep_end",		"Wake onset",	WHOOP_F_TIME,	0, ANY, 0 },
 	APP_SLEEP_COLS,
 	/* The API's cycle with the same start, to the second. */
-	{ "cycle_id",		NULL,		WHOOP_F_INT,	0, ANY },
+	{ "cycle_id",		NULL,		WHOOP_F_INT,	0, ANY, 0 },
 };
 
 static const struct whoop_field app_sleep_f[] = {
 	APP_CYCLE_TIMES,
-	{ "start",		"Sleep onset",	WHOOP_F_TIME,	1, ANY },
-	{ "end",		"Wake onset",	WHOOP_F_TIME,	0, ANY },
-	{ "date_local",		NULL,		WHOOP_F_TEXT,	1, ANY },
-	{ "nap",		"Nap",		WHOOP_F_BOOL,	0, ANY },
+	{ "start",		"Sleep onset",	WHOOP_F_TIME,	1, ANY, NN },
+	{ "end",		"Wake onset",	WHOOP_F_TIME,	0, ANY, 0 },
+	{ "date_local",		NULL,		WHOOP_F_TEXT,	1, ANY, NN },
+	{ "nap",		"Nap",		WHOOP_F_BOOL,	0, ANY, 0 },
 	APP_SLEEP_COLS,
-	{ "sleep_id",		NULL,		WHOOP_F_UUID,	0, ANY },
+	{ "sleep_id",		NULL,		WHOOP_F_UUID,	0, ANY, 0 },
 };
 
 static const struct whoop_field app_workout_f[] = {
 	APP_CYCLE_TIMES,
-	{ "start",		"Workout start time", WHOOP_F_TIME, 1, ANY },
-	{ "end",		"Workout end time", WHOOP_F_TIME, 0, ANY },
-	{ "date_local",		NULL,		WHOOP_F_TEXT,	1, ANY },
+	{ "start",		"Workout start time", WHOOP_F_TIME, 1, ANY, NN },
+	{ "end",		"Workout end time", WHOOP_F_TIME, 0, ANY, 0 },
+	{ "date_local",		NULL,		WHOOP_F_TEXT,	1, ANY, NN },
 	APP_NUM("duration_minutes", "Duration (min)"),
-	{ "sport_name",		"Activity name", WHOOP_F_TEXT,	0, ANY },
+	{ "sport_name",		"Activity name", WHOOP_F_TEXT,	0, ANY, 0 },
 	APP_NUM("strain", "Activity Strain"),
 	APP_NUM("kilocalorie", "Energy burned (cal)"),
 	APP_NUM("max_heart_rate", "Max HR (bpm)"),
@@ -241,21 +241,21 @@ static const struct whoop_field app_workout_f[] = {
 	APP_NUM("zone_three_percent", "HR Zone 3 %"),
 	APP_NUM("zone_four_percent", "HR Zone 4 %"),
 	APP_NUM("zone_five_percent", "HR Zone 5 %"),
-	{ "gps_enabled",	"GPS enabled",	WHOOP_F_BOOL,	0, ANY },
+	{ "gps_enabled",	"GPS enabled",	WHOOP_F_BOOL,	0, ANY, 0 },
 	APP_NUM("distance_meter", "Distance (meters)"),
 	APP_NUM("altitude_gain_meter", "Altitude gain (meters)"),
 	APP_NUM("altitude_change_meter", "Altitude change (meters)"),
-	{ "workout_id",		NULL,		WHOOP_F_UUID,	0, ANY },
+	{ "workout_id",		NULL,		WHOOP_F_UUID,	0, ANY, 0 },
 };
 
 static const struct whoop_field journal_f[] = {
 	APP_CYCLE_TIMES,
-	{ "date_local",		NULL,		WHOOP_F_TEXT,	1, ANY },
+	{ "date_local",		NULL,		WHOOP_F_TEXT,	1, ANY, NN },
 	/* As exported: trailing spaces are part of it. */
-	{ "question",		"Question text", WHOOP_F_TEXT,	1, ANY },
-	{ "answered_yes",	"Answered yes",	WHOOP_F_BOOL,	0, ANY },
-	{ "notes",		"Notes",	WHOOP_F_TEXT,	0, ANY },
-	{ "cycle_id",		NULL,		WHOOP_F_INT,	0, ANY },
+	{ "question",		"Question text", WHOOP_F_TEXT,	1, ANY, NN },
+	{ "answered_yes",	"Answered yes",	WHOOP_F_BOOL,	0, ANY, 0 },
+	{ "notes",		"Notes",	WHOOP_F_TEXT,	0, ANY, 0 },
+	{ "cycle_id",		NULL,		WHOOP_F_INT,	0, ANY, 0 },
 };
 
 #define N(a)	(sizeof(a) / sizeof((a)[0]))
