@@ -56,6 +56,7 @@ help(void)
 	printf("usage: whoop-export [-F] [-a account] [-c columns] [-d file] "
 	    "[-f format]\n"
 	    "                    [-s since] [-u until] type\n"
+	    "       whoop-export --help | --version\n"
 	    "\n"
 	    "  type        cycle, recovery, sleep, workout, body or profile\n"
 	    "  -a account  only this account (WHOOP user id)\n"
