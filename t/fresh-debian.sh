@@ -114,7 +114,7 @@ step() {
 	shift
 	log "$_name: $*"
 	_t0=$(date +%s)
-	_st=0
+	: >"$W/$_name.out"
 	{ "$@" 2>&1 || echo "fresh-debian-status $?"; } | tee -a "$W/$_name.out" >&3
 	_st=$(sed -n 's/^fresh-debian-status //p' "$W/$_name.out" | tail -n 1)
 	log "$_name: ${_st:-0} after $(($(date +%s) - _t0)) s"
