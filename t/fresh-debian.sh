@@ -50,7 +50,16 @@ if [ "${1:-}" = --inside ]; then
 	ln -s /proc/self/fd/2 "$r/dev/stderr"
 	st=0
 	"$@" || st=$?
-	umount "$r/dev/shm" "$r/dev/pts" "$r/dev" "$r/sys" "$r/proc" || :
+	# What the run left behind in the chroot (a server a failed test did
+	# not stop) is ours: ended by its pid before the unmounting.
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/root" 2>/dev/null)" = "$r" ] &&
+		    kill -KILL "${p#/proc/}" 2>/dev/null
+	done
+	sleep 1
+	for m in dev/shm dev/pts dev sys proc; do
+		umount "$r/$m" 2>/dev/null || umount -l "$r/$m"
+	done
 	exit $st
 fi
 
