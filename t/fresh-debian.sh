@@ -1,5 +1,5 @@
 #!/bin/sh
-# t/fresh-debian.sh [-b] [-k] [WORKDIR]: the README's two commands on a
+# t/fresh-debian.sh [-bk] [-o root|user] [WORKDIR]: the README's two commands on a
 # brand-new Debian 12, followed literally, twice:
 #
 #   root:  debootstrap --variant=minbase bookworm, apt-get install git
@@ -19,7 +19,8 @@
 #
 # WORKDIR (default /var/tmp/whoop-fresh-debian) keeps base/, the
 # debootstrapped system with git and make, for the next run; each run
-# works on a copy, removed at the end unless -k.  -b only makes base/.
+# works on a copy, removed at the end unless -k.  -b only makes base/;
+# -o root or -o user runs only that half.
 # Every step is logged with its time; the log is WORKDIR/run.log.
 set -eu
 
@@ -63,12 +64,13 @@ if [ "${1:-}" = --inside ]; then
 	exit $st
 fi
 
-only_base= keep=
-while getopts bk o; do
+only_base= keep= only=
+while getopts bko: o; do
 	case $o in
 	b) only_base=1 ;;
 	k) keep=1 ;;
-	*) echo "usage: $0 [-b] [-k] [WORKDIR]" >&2; exit 2 ;;
+	o) only=$OPTARG ;;
+	*) echo "usage: $0 [-bk] [-o root|user] [WORKDIR]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -169,6 +171,7 @@ fresh() {	# fresh NAME: a copy of base with the tree's commits in /srv
 }
 
 # --- root in /root -------------------------------------------------------------
+if [ "$only" != user ]; then
 fresh root
 R=$W/root
 step root-clone chr "$R" git clone /srv/whoop.git /root/whoop
@@ -176,11 +179,15 @@ step root-demo chr "$R" sh -c 'cd /root/whoop && make demo'
 log "root: $(npkgs "$R") packages after make demo"
 step root-check chr "$R" sh -c 'cd /root/whoop && make check'
 log "root: $(npkgs "$R") packages after make check"
+fi
+[ "$only" != root ] || { log "all done"; exit 0; }
 
 # --- a new user ---------------------------------------------------------------
 fresh user
 U=$W/user
 chroot "$U" useradd -m -s /bin/sh newcomer
+# Hers, as a repository she cloned from would be (git refuses another's).
+chroot "$U" chown -R newcomer: /srv/whoop.git
 step user-clone as "$U" newcomer git clone /srv/whoop.git whoop
 # Stops at once with the line to run: it must fail and print it.
 if step user-demo-stops as "$U" newcomer sh -c 'cd whoop && make demo'; then
