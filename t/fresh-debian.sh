@@ -1,6 +1,7 @@
 #!/bin/sh
-# t/fresh-debian.sh [-bk] [-o root|user] [WORKDIR]: the README's two commands on a
-# brand-new Debian 12, followed literally, twice:
+# t/fresh-debian.sh [-bk] [-o root|user|optional] [WORKDIR]: the
+# README's two commands on a brand-new Debian 12, followed literally,
+# twice, and then the suite with every optional component:
 #
 #   root:  debootstrap --variant=minbase bookworm, apt-get install git
 #          make, git clone into /root, make demo, make check
@@ -8,9 +9,12 @@
 #          her home and runs make demo, which stops with the one
 #          apt-get line to run; root runs that line as printed; then
 #          make demo and make check as that user
+#   optional: the same system with every optional package of
+#          share/packages, make lint and make check with
+#          WHOOP_REQUIRE_ALL=1 (no test skips for want of one)
 #
 # Not part of make check: it needs root, debootstrap and the Debian
-# archive, and takes a while (20 to 40 minutes on 2 cores).  It tests
+# archive, and takes a while (about 15 minutes on 2 cores).  It tests
 # what is committed (HEAD of the tree it sits in), not the working files.
 # The archive is the mirror this machine's apt already uses, read from
 # /etc/apt/sources.list*.  The chroots run in a mount namespace of their
@@ -20,7 +24,7 @@
 # WORKDIR (default /var/tmp/whoop-fresh-debian) keeps base/, the
 # debootstrapped system with git and make, for the next run; each run
 # works on a copy, removed at the end unless -k.  -b only makes base/;
-# -o root or -o user runs only that half.
+# -o root, -o user or -o optional runs only that part.
 # Every step is logged with its time; the log is WORKDIR/run.log.
 set -eu
 
@@ -70,7 +74,7 @@ while getopts bko: o; do
 	b) only_base=1 ;;
 	k) keep=1 ;;
 	o) only=$OPTARG ;;
-	*) echo "usage: $0 [-bk] [-o root|user] [WORKDIR]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-bk] [-o root|user|optional] [WORKDIR]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -171,40 +175,65 @@ fresh() {	# fresh NAME: a copy of base with the tree's commits in /srv
 }
 
 # --- root in /root -------------------------------------------------------------
-if [ "$only" != user ]; then
-fresh root
-R=$W/root
-step root-clone chr "$R" git clone /srv/whoop.git /root/whoop
-step root-demo chr "$R" sh -c 'cd /root/whoop && make demo'
-log "root: $(npkgs "$R") packages after make demo"
-step root-check chr "$R" sh -c 'cd /root/whoop && make check'
-log "root: $(npkgs "$R") packages after make check"
-fi
-[ "$only" != root ] || { log "all done"; exit 0; }
+half_root() {
+	fresh root
+	R=$W/root
+	step root-clone chr "$R" git clone /srv/whoop.git /root/whoop
+	step root-demo chr "$R" sh -c 'cd /root/whoop && make demo'
+	log "root: $(npkgs "$R") packages after make demo"
+	step root-check chr "$R" sh -c 'cd /root/whoop && make check'
+	log "root: $(npkgs "$R") packages after make check"
+}
 
 # --- a new user ---------------------------------------------------------------
-fresh user
-U=$W/user
-chroot "$U" useradd -m -s /bin/sh newcomer
-# Hers, as a repository she cloned from would be (git refuses another's).
-chroot "$U" chown -R newcomer: /srv/whoop.git
-step user-clone as "$U" newcomer git clone /srv/whoop.git whoop
-# Stops at once with the line to run: it must fail and print it.
-if step user-demo-stops as "$U" newcomer sh -c 'cd whoop && make demo'; then
-	die "user-demo-stops: make demo as a user with packages missing exited 0"
-fi
-line=$(grep -E '^ *apt-get install ' "$W/user-demo-stops.out" | head -n 1 | sed 's/^ *//')
-[ -n "$line" ] || die "user-demo-stops: no apt-get line printed"
-if step user-check-stops as "$U" newcomer sh -c 'cd whoop && make check'; then
-	die "user-check-stops: make check as a user with packages missing exited 0"
-fi
-line2=$(grep -E '^ *apt-get install ' "$W/user-check-stops.out" | head -n 1 | sed 's/^ *//')
-[ "$line" = "$line2" ] || die "make demo and make check print different lines: '$line' and '$line2'"
-log "the line: $line"
-# Root runs it as printed, answering apt's question as a person would.
-step user-root-line chr "$U" sh -c "yes | $line"
-log "user: $(npkgs "$U") packages after the line"
-step user-demo as "$U" newcomer sh -c 'cd whoop && make demo'
-step user-check as "$U" newcomer sh -c 'cd whoop && make check'
-log "user: $(npkgs "$U") packages after make check"
+half_user() {
+	fresh user
+	U=$W/user
+	chroot "$U" useradd -m -s /bin/sh newcomer
+	# Hers, as a repository she cloned from would be (git refuses another's).
+	chroot "$U" chown -R newcomer: /srv/whoop.git
+	step user-clone as "$U" newcomer git clone /srv/whoop.git whoop
+	# Each stops at once with the line to run: it must fail and print it.
+	if step user-demo-stops as "$U" newcomer sh -c 'cd whoop && make demo'; then
+		die "user-demo-stops: make demo exited 0 with packages missing"
+	fi
+	line=$(grep -E '^ *apt-get install ' "$W/user-demo-stops.out" |
+	    head -n 1 | sed 's/^ *//')
+	[ -n "$line" ] || die "user-demo-stops: no apt-get line printed"
+	if step user-check-stops as "$U" newcomer sh -c 'cd whoop && make check'; then
+		die "user-check-stops: make check exited 0 with packages missing"
+	fi
+	line2=$(grep -E '^ *apt-get install ' "$W/user-check-stops.out" |
+	    head -n 1 | sed 's/^ *//')
+	[ "$line" = "$line2" ] ||
+	    die "make demo and make check print different lines: '$line', '$line2'"
+	log "the line: $line"
+	# Root runs it as printed, answering apt's question as a person would.
+	step user-root-line chr "$U" sh -c "yes | $line"
+	log "user: $(npkgs "$U") packages after the line"
+	step user-demo as "$U" newcomer sh -c 'cd whoop && make demo'
+	step user-check as "$U" newcomer sh -c 'cd whoop && make check'
+	log "user: $(npkgs "$U") packages after make check"
+}
+
+# --- every optional component, as CI has them ---------------------------------
+# .ci/run's packages but the ci ones (make analyze is not run here), and
+# make check under WHOOP_REQUIRE_ALL=1: no test may skip for want of one.
+half_optional() {
+	fresh optional
+	O=$W/optional
+	step opt-clone chr "$O" git clone /srv/whoop.git /root/whoop
+	step opt-packages chr "$O" sh -c 'cd /root/whoop &&
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    --no-install-recommends $(sh share/packages.sh list build test optional)'
+	log "optional: $(npkgs "$O") packages"
+	step opt-check chr "$O" sh -c 'cd /root/whoop && make lint &&
+	    WHOOP_REQUIRE_ALL=1 make check'
+}
+
+case $only in
+'') half_root; half_user; half_optional ;;
+root | user | optional) "half_$only" ;;
+*) die "-o root, user or optional" ;;
+esac
 log "all done"
