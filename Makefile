@@ -258,6 +258,8 @@ ANALYZE_CC ?= gcc
 ANALYZE_SRC = $(LIB_SRC) $(CMD_SRC)
 
 analyze:
+	@$(call need_cmd,$(CPPCHECK),cppcheck)
+	@$(call need_cmd,$(CLANG_TIDY),clang-tidy)
 	$(CPPCHECK) -q --enable=warning,portability,performance \
 	    --error-exitcode=1 --inline-suppr --suppress=toomanyconfigs \
 	    -I lib lib cmd
