@@ -15,22 +15,50 @@ B	?= .
 SAN	?=
 
 PKGS	:= libcurl sqlite3 libcrypto libcjson zlib
-deb_libcurl	:= libcurl4-openssl-dev
-deb_sqlite3	:= libsqlite3-dev
-deb_libcrypto	:= libssl-dev
-deb_libcjson	:= libcjson-dev
-deb_zlib	:= zlib1g-dev
 
-# Targets that must work before the libraries are installed.
-NOPKG_GOALS := clean demo deps lint help
-ifneq ($(filter-out $(NOPKG_GOALS),$(or $(MAKECMDGOALS),all)),)
-PKG_MISSING := $(strip $(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo y),,$(p))))
+# The Debian packages: share/packages is the only list (share/packages.sh
+# reads it).  Before anything is built, make names what is missing, the
+# compiler included; check and its kin need the suite's tools too, and
+# install them all when run as root, as make demo does.
+NOPKG_GOALS := clean clean-verify demo deps lint help
+PKG_GOALS := $(filter-out $(NOPKG_GOALS),$(or $(MAKECMDGOALS),all))
+PKG_KINDS := build $(if $(filter check check-asan check-valgrind bench,$(PKG_GOALS)),test)
+ifneq ($(PKG_GOALS),)
+ifeq ($(MAKELEVEL),0)
+ifeq ($(shell id -u),0)
+ifneq ($(filter test,$(PKG_KINDS)),)
+PKG_INSTALL := $(shell sh share/packages.sh need 'make $(PKG_GOALS)' $(PKG_KINDS) >&2 || echo failed)
+ifneq ($(PKG_INSTALL),)
+$(error installing the packages failed: see apt-get's messages above)
+endif
+endif
+endif
+PKG_MISSING := $(shell sh share/packages.sh missing $(PKG_KINDS))
 ifneq ($(PKG_MISSING),)
-$(error pkg-config cannot find $(PKG_MISSING); install them with: apt-get install pkg-config $(foreach p,$(PKG_MISSING),$(deb_$(p))))
+define PKG_MESSAGE
+make $(PKG_GOALS) needs Debian packages that are not installed (share/packages lists them). As root, run:
+
+    apt-get install --no-install-recommends $(PKG_MISSING)
+
+then run make $(PKG_GOALS) again
+endef
+$(error $(PKG_MESSAGE))
+endif
+endif
+ifeq ($(shell command -v $(firstword $(CC)) 2>/dev/null),)
+$(error no C compiler: $(firstword $(CC)) is not installed (Debian package build-essential))
+endif
+PKG_NOTFOUND := $(strip $(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo y),,$(p))))
+ifneq ($(PKG_NOTFOUND),)
+$(error pkg-config cannot find $(PKG_NOTFOUND): see share/packages for the Debian packages)
 endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS)) -lm
 endif
+
+# $(call need_cmd,PROGRAM,PACKAGE): stop unless an optional component is there.
+need_cmd = command -v $(firstword $(1)) >/dev/null 2>&1 || { echo \
+	"make $@: $(firstword $(1)) is not installed (Debian package $(2), see share/packages)" >&2; exit 1; }
 
 # Project flags, kept apart from the user's CFLAGS.
 STD	:= -std=c11 -D_DEFAULT_SOURCE
@@ -59,6 +87,9 @@ UNITS	:= $(UNIT_SRC:%.c=$(B)/%)
 TOOL_SRC := $(sort $(wildcard t/tools/*.c))
 TOOLS	:= $(TOOL_SRC:%.c=$(B)/%)
 SHTESTS	:= $(sort $(wildcard t/*.t))
+# Objects are kept: without them a later make relinks, and make check
+# would end with a long rm line.
+.SECONDARY: $(CMDS:=.o) $(UNITS:=.o) $(TOOLS:=.o)
 MANS	:= $(sort $(wildcard man/*.[1-9]))
 
 .PHONY: all check check-asan bench clean install uninstall demo deps lint help
@@ -209,6 +240,7 @@ VG_WRAP	= WHOOP_VG='$(VALGRIND) $(VG_FLAGS)' WHOOP_VG_LOG=$(VG_LOG) \
 	  WHOOP_WRAP='sh $(CURDIR)/t/vgwrap.sh'
 
 check-valgrind: all $(UNITS) $(TOOLS) $(REPLAYS)
+	@$(call need_cmd,$(VALGRIND),valgrind)
 	rm -rf $(VG_LOG) && mkdir -p $(VG_LOG) && : >$(CANARY_LOG)
 	$(TESTENV) $(PROVE) $(PROVE_J) --exec '$(VALGRIND) $(VG_FLAGS)' \
 	    $(filter-out $(VG_NOTAP),$(UNITS))
@@ -234,6 +266,8 @@ ANALYZE_CC ?= gcc
 ANALYZE_SRC = $(LIB_SRC) $(CMD_SRC)
 
 analyze:
+	@$(call need_cmd,$(CPPCHECK),cppcheck)
+	@$(call need_cmd,$(CLANG_TIDY),clang-tidy)
 	$(CPPCHECK) -q --enable=warning,portability,performance \
 	    --error-exitcode=1 --inline-suppr --suppress=toomanyconfigs \
 	    -I lib lib cmd
@@ -346,6 +380,7 @@ demo:
 	sh share/demo.sh
 
 lint:
+	@$(call need_cmd,mandoc,mandoc)
 	mandoc -Tlint -Wwarning $(MANS)
 
 help:

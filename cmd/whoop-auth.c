@@ -46,6 +46,7 @@ help(void)
 	printf("usage: whoop-auth [-np] [-d file] [-P port] [-t seconds]\n"
 	    "       whoop-auth -l [-d file]\n"
 	    "       whoop-auth -K [-d file] [-w seconds]\n"
+	    "       whoop-auth --help | --version\n"
 	    "\n"
 	    "  -d file     database (default $XDG_DATA_HOME/whoop/whoop.db)\n"
 	    "  -K          rotate the key: re-seal every token under a new key\n"

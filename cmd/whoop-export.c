@@ -56,6 +56,7 @@ help(void)
 	printf("usage: whoop-export [-F] [-a account] [-c columns] [-d file] "
 	    "[-f format]\n"
 	    "                    [-s since] [-u until] type\n"
+	    "       whoop-export --help | --version\n"
 	    "\n"
 	    "  type        cycle, recovery, sleep, workout, body or profile;\n"
 	    "              from the app's export (whoop-import): app_cycle,\n"

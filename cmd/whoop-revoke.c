@@ -57,6 +57,7 @@ help(void)
 	printf("usage: whoop-revoke [-flpv] [-A | -a account] [-d file] "
 	    "[-r reason]\n"
 	    "                    [-w seconds]\n"
+	    "       whoop-revoke --help | --version\n"
 	    "\n"
 	    "  -A          every account in the database\n"
 	    "  -a account  this account (WHOOP user id, see whoop-auth -l)\n"

@@ -6,8 +6,9 @@
 #	report (share/plot, with gnuplot) -> revoke
 #
 # It ends with the path of the report, an HTML page that stays.
-# Run from the top of the source tree.  As root, installs missing Debian
-# packages; otherwise prints the apt-get line to run.
+# Run from the top of the source tree.  As root, installs the missing
+# Debian packages of share/packages (those make check needs too, so that
+# one line serves both); otherwise prints the apt-get line to run.
 set -eu
 
 top=$(pwd)
@@ -17,34 +18,14 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
 [ -n "${NO_COLOR:-}" ] || [ ! -t 2 ] && say() { printf '\n== %s\n' "$*" >&2; }
 
 # --- packages ----------------------------------------------------------------
-need=
-have_pc() { pkg-config --exists "$1" 2>/dev/null; }
-command -v cc >/dev/null 2>&1 || need="$need build-essential"
-command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
-have_pc libcurl || need="$need libcurl4-openssl-dev"
-have_pc sqlite3 || need="$need libsqlite3-dev"
-have_pc libcrypto || need="$need libssl-dev"
-have_pc libcjson || need="$need libcjson-dev"
-have_pc zlib || need="$need zlib1g-dev"
-for p in python3:python3 openssl:openssl curl:curl sqlite3:sqlite3 column:bsdextrautils; do
-	command -v "${p%%:*}" >/dev/null 2>&1 || need="$need ${p#*:}"
-done
+# share/packages: the one list, shared with make check and .ci/run.
+sh "$top/share/packages.sh" need "make demo" build test ||
+    { echo "then run make demo again." >&2; exit 1; }
 # gnuplot draws the report at the end: installed as root, else left out.
 if ! command -v gnuplot >/dev/null 2>&1 && [ "$(id -u)" = 0 ] &&
     command -v apt-get >/dev/null 2>&1; then
-	need="$need gnuplot-nox"
-fi
-if [ -n "$need" ]; then
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-		say "installing:$need"
-		DEBIAN_FRONTEND=noninteractive apt-get update -qq
-		# shellcheck disable=SC2086
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
-	else
-		echo "demo: missing packages; run as root:" >&2
-		echo "    apt-get install$need" >&2
-		exit 1
-	fi
+	say "installing gnuplot-nox, for the report"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends gnuplot-nox
 fi
 
 say "building"

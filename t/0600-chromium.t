@@ -5,15 +5,11 @@
 # to the loopback listener and shows its page.  Chromium trusts the test
 # CA through an NSS database in its profile, and its speculative
 # connections and favicon requests meet the real listener.
-if ! command -v chromium >/dev/null 2>&1; then
-	echo "1..0 # skip chromium not installed"
-	exit 0
-fi
-if ! command -v certutil >/dev/null 2>&1; then
-	echo "1..0 # skip certutil (libnss3-tools) not installed"
-	exit 0
-fi
 . "${WHOOP_TOP:-$(dirname "$0")/..}/t/lib.sh"
+command -v chromium >/dev/null 2>&1 ||
+    absent_all "chromium not installed (Debian package chromium)"
+command -v certutil >/dev/null 2>&1 ||
+    absent_all "certutil not installed (Debian package libnss3-tools)"
 . "$WHOOP_TOP/t/sim/simctl.sh"
 
 # Chromium and its children run in a session of their own, whose id the

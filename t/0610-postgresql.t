@@ -5,6 +5,8 @@
 # loaded with \copy from files and from the program, compared with the
 # SQLite side, and refresh.sql's upsert and window.  Skipped where
 # PostgreSQL is not installed.
+. "${WHOOP_TOP:-$(dirname "$0")/..}/t/lib.sh"
+
 PGBIN=
 for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V); do
 	[ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && [ -x "$d/psql" ] && PGBIN=$d
@@ -13,15 +15,10 @@ if [ -z "$PGBIN" ] && command -v initdb >/dev/null 2>&1 &&
     command -v pg_ctl >/dev/null 2>&1 && command -v psql >/dev/null 2>&1; then
 	PGBIN=$(dirname "$(command -v initdb)")
 fi
-if [ -z "$PGBIN" ]; then
-	echo "1..0 # skip PostgreSQL not installed"
-	exit 0
-fi
+[ -n "$PGBIN" ] || absent_all "PostgreSQL not installed (Debian package postgresql)"
 if [ "$(id -u)" = 0 ] && ! command -v runuser >/dev/null 2>&1; then
-	echo "1..0 # skip running as root without runuser to start PostgreSQL"
-	exit 0
+	absent_all "running as root without runuser (util-linux) to start PostgreSQL"
 fi
-. "${WHOOP_TOP:-$(dirname "$0")/..}/t/lib.sh"
 
 FIX=$WHOOP_TOP/t/data/export
 A=23456789
@@ -65,8 +62,7 @@ trap 'pg_stop; tap_canary_scan; tap_cleanup' EXIT
 if [ "$(id -u)" = 0 ]; then
 	chown nobody "$PGT" && chmod 700 "$PGT" || exit 1
 	if ! runuser -u nobody -- test -w "$PGT" 2>/dev/null; then
-		echo "1..0 # skip nobody cannot reach $PGT for the server"
-		exit 0
+		absent_all "nobody cannot reach $PGT for the server"
 	fi
 fi
 

@@ -186,23 +186,31 @@ fi
 if [ "$AS" = skip ]; then
 	skip "no way to run as someone without root's permissions"
 else
+	# What nobody runs is copied where nobody may enter (the tree may
+	# be in root's 0700 home) and run by absolute path: no PATH lookup
+	# can find an installed copy instead.
 	U=$T/user
 	chmod 711 "$T"
 	mkdir -p "$U/home" "$U/conf" "$U/data"
 	chmod 700 "$U/conf" "$U/data"
+	whoop_copy_bins "$U/bin" || exit 1
 	cp "$DB" "$U/data/whoop.db" && cp "$T/conf/key" "$U/conf/key" &&
 	    cp "$SIM_CA" "$U/ca.pem"
 	chmod 600 "$U/data/whoop.db" "$U/conf/key"
 	[ -n "$AS" ] && chown -R nobody "$U"
 	chmod 755 "$U"
-	# A program, so that timeout(1) can run it.
+	# asuser TOOL ARGS...: $U/bin/TOOL as nobody; a program, so that
+	# timeout(1) can run it.
 	cat >"$T/asuser" <<-EOF
 	#!/bin/sh
+	t=\$1
+	shift
 	exec $AS env HOME="$U/home" WHOOP_CONFIG_DIR="$U/conf" \\
 	    WHOOP_DATA_DIR="$U/data" WHOOP_CA_FILE="$U/ca.pem" \\
-	    WHOOP_API_URL="$SIM_URL" PATH="$PATH" "\$@"
+	    WHOOP_API_URL="$SIM_URL" PATH=/usr/bin:/bin "$U/bin/\$t" "\$@"
 	EOF
 	chmod 755 "$T/asuser"
+	check "as nobody: the copies can be run" "$T/asuser" whoop-export --version
 	check "as nobody: a sync works" "$T/asuser" whoop-sync
 
 	TRY_AS=$T/asuser

@@ -112,8 +112,8 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 	check "(systemd-analyze verify does catch a bad unit)" \
 	    test -n "$out$err"
 else
-	skip "systemd-analyze not installed"
-	skip "systemd-analyze not installed"
+	absent "systemd-analyze not installed (Debian package systemd)"
+	absent "systemd-analyze not installed (Debian package systemd)"
 fi
 
 # bash: one file, linked under every tool's name, as bash-completion
@@ -155,8 +155,8 @@ if command -v zsh >/dev/null 2>&1; then
 	    autoload -Uz compinit && compinit -u -D && print -r -- \$_comps[whoop-export]"
 	is "$out" "_whoop" "zsh compinit maps whoop-export to _whoop"
 else
-	skip "zsh not installed"
-	skip "zsh not installed"
+	absent "zsh not installed (Debian package zsh)"
+	absent "zsh not installed (Debian package zsh)"
 fi
 
 if command -v mandoc >/dev/null 2>&1; then
@@ -164,7 +164,7 @@ if command -v mandoc >/dev/null 2>&1; then
 	    echo "$R/usr/share/man/man${m##*.}/$m"; done)
 	is "$rc:$out$err" "0:" "mandoc -Tlint -Wwarning: installed pages clean"
 else
-	skip "mandoc not installed"
+	absent "mandoc not installed (Debian package mandoc)"
 fi
 
 # The page and the program say the same synopsis.
@@ -177,7 +177,7 @@ if command -v mandoc >/dev/null 2>&1; then
 	    tr -s ' \t\n' ' ' | sed 's/^ //; s/ $//')
 	is "$syn" "$use" "whoop-sync(1) SYNOPSIS is whoop-sync's usage"
 else
-	skip "mandoc not installed"
+	absent "mandoc not installed (Debian package mandoc)"
 fi
 
 # --- uninstall -------------------------------------------------------------

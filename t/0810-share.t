@@ -15,7 +15,7 @@ unset WHOOP_DB WHOOP_KEY_FILE WHOOP_CLIENT_ID WHOOP_CLIENT_SECRET \
 DB=$T/data/whoop.db
 
 if ! command -v sqlite3 >/dev/null 2>&1 || [ ! -x "$DBFILL" ]; then
-	skip "sqlite3 or t/tools/dbfill missing"
+	absent "sqlite3 or t/tools/dbfill missing"
 	done_testing
 	exit
 fi
@@ -214,10 +214,12 @@ for f in "$T"/cook/*.sh; do
 	sed -i "s|/usr/local/share/whoop|$SHARE|g" "$f"
 	recipe=$(cat "$f")
 	miss=
+	# A tool is a word of the recipe: "csvlook -I", "| csvlook", at the end.
 	for tool in jq csvstat csvsql csvjoin csvlook sqlite3 awk gnuplot; do
-		case $recipe in
-		*"$tool "*) command -v "$tool" >/dev/null 2>&1 || miss=$tool ;;
-		esac
+		if printf '%s\n' "$recipe" |
+		    grep -Eq "(^|[^[:alnum:]_.-])$tool([^[:alnum:]_.-]|\$)"; then
+			command -v "$tool" >/dev/null 2>&1 || miss=$tool
+		fi
 	done
 	# The report runs gnuplot itself.
 	case $recipe in
@@ -225,7 +227,7 @@ for f in "$T"/cook/*.sh; do
 		command -v gnuplot >/dev/null 2>&1 || miss=gnuplot ;;
 	esac
 	if [ -n "$miss" ]; then
-		skip "$miss not installed: $recipe"
+		absent "$miss not installed (share/packages): $recipe"
 		continue
 	fi
 	PYTHONWARNINGS=ignore SQLALCHEMY_SILENCE_UBER_WARNING=1 WHOOP_DB=$DB bash -o pipefail -c "$(cat "$T/cook/01.sh")

@@ -5,11 +5,9 @@
 # make check-valgrind sets).  Each is tried on a child test of its own.
 . "${WHOOP_TOP:-$(dirname "$0")/..}/t/lib.sh"
 
-# Nothing here runs a program for real: leave any outer wrapping out.
-if [ -n "${WHOOP_WRAP:-}" ]; then
-	PATH=${PATH#"$T/.wrap:"}
-	unset WHOOP_WRAP
-fi
+# Nothing here runs a program for real: leave any outer wrapping out
+# (the children make their own $T/.bin, first in their PATH).
+unset WHOOP_WRAP
 
 # child SCRIPT: run SCRIPT as a test that sources lib.sh, with its own
 # canary log and temporary area; output in $out.
@@ -50,9 +48,24 @@ unset WHOOP_WRAP
 like "$out" "WRAPPED $WHOOP_BIN/whoop-sync -x 1" "WHOOP_WRAP wraps a program"
 like "$out" "WRAPPED $WHOOP_BIN/whoop-export a b" "... found through env(1)"
 like "$out" "WRAPPED $WHOOP_BIN/whoop-auth\$" "... run in the background"
-like "$out" '/\.wrap/whoop-revoke$' "... all four, first in PATH"
-child 'command -v whoop-sync'
+like "$out" '/\.bin/whoop-revoke$' "... all four, first in PATH"
+child 'readlink "$(command -v whoop-sync)"'
 is "$out" "$WHOOP_BIN/whoop-sync" "without WHOOP_WRAP the programs run as built"
+
+# An installed copy earlier in PATH, as after make install: the names
+# still run this tree's programs, directly and through env(1).
+mkdir -p "$T/installed"
+for p in whoop-auth whoop-sync whoop-export whoop-revoke; do
+	printf '#!/bin/sh\necho INSTALLED %s\n' "$p" >"$T/installed/$p"
+	chmod 755 "$T/installed/$p"
+done
+PATH=$T/installed:$PATH child 'whoop-export --version | head -n 1
+env whoop-sync --version | head -n 1
+timeout 10 whoop-revoke --version | head -n 1'
+unlike "$out" INSTALLED "an installed copy first in PATH is not what the tests run"
+like "$out" '^whoop-sync [0-9]' "... env(1) finds the tree's whoop-sync"
+like "$out" '^whoop-revoke [0-9]' "... and so does timeout(1)"
+rm -rf "$T/installed"
 
 # The child scripts hold canaries: this test's own scan must not see them.
 rm -f "$T/child.t"

@@ -2,13 +2,28 @@
 # Source it, call the checks, end with done_testing.  Each test gets a
 # private temporary directory $T, removed on exit along with any server
 # started through sim_start (stopped by its pid, never by name).
+#
+# The programs under test: call them by name (whoop-sync ...), also
+# through env(1), timeout(1) or in the background.  The names always mean
+# this tree's programs ($WHOOP_BIN/whoop-*, an absolute path), never an
+# installed copy: $T/.bin has an entry for each, first in PATH, and this
+# file checks that the names resolve there (see "The programs" below).
+# What leaves this PATH behind (another user, a PATH of its own) uses
+# "$WHOOP_BIN/whoop-sync"; what runs as someone who cannot enter the
+# tree runs a copy (whoop_copy_bins).
+#
+# A component a test needs that is not installed: absent REASON (one
+# test) or absent_all REASON (the whole file, before any test) skip with
+# the reason; under WHOOP_REQUIRE_ALL=1 (.ci/run) they fail instead.
+# Name the Debian package in the reason and list it in share/packages.
 
 : "${WHOOP_TOP:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${WHOOP_BIN:=$WHOOP_TOP/cmd}"
 : "${WHOOP_UNIT:=$WHOOP_TOP/t/unit}"
 : "${WHOOP_TOOLS:=$WHOOP_TOP/t/tools}"
+WHOOP_TOP=$(cd "$WHOOP_TOP" && pwd) && WHOOP_BIN=$(cd "$WHOOP_BIN" && pwd) ||
+    { echo "Bail out! no $WHOOP_BIN"; exit 1; }
 export WHOOP_TOP WHOOP_BIN WHOOP_UNIT WHOOP_TOOLS
-PATH=$WHOOP_BIN:$PATH
 
 tap_n=0
 tap_failed=0
@@ -103,23 +118,68 @@ no_canary() {
 	! grep -aq WHOOPCANARY "$@" 2>/dev/null
 }
 
-# --- Wrapping the programs, and the canary scan (issue 8) ----------------
+# --- The programs, their wrapping, and the canary scan (issue 8) ---------
 #
-# WHOOP_WRAP="valgrind ...": the whoop-* programs run under it.  The tests
-# call them by name, also through env(1), timeout(1) and as background
-# jobs, which look names up in PATH (shell functions would not do), so
-# the wrappers are small scripts in a directory first in PATH.  exec
-# keeps the pid, so that tests can still signal the program.
-if [ -n "${WHOOP_WRAP:-}" ]; then
-	mkdir -p "$T/.wrap" || exit 1
-	for tap_p in whoop-auth whoop-sync whoop-export whoop-revoke \
-	    whoop-import; do
-		printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$WHOOP_WRAP" \
-		    "$WHOOP_BIN/$tap_p" >"$T/.wrap/$tap_p" &&
-		    chmod 755 "$T/.wrap/$tap_p" || exit 1
+# $T/.bin/NAME for every program $WHOOP_BIN/whoop-*: a symbolic link to
+# it, or with WHOOP_WRAP="valgrind ..." (make check-valgrind) a small
+# script that runs it under that.  Shell functions would not do: env(1),
+# timeout(1) and background jobs look names up in PATH.  exec keeps the
+# pid, so that tests can still signal the program.  Then every name must
+# resolve to its entry, whatever else PATH holds (an installed copy).
+tap_bin_setup() {
+	rm -rf "$T/.bin" && mkdir "$T/.bin" || exit 1
+	for tap_p in "$WHOOP_BIN"/whoop-*; do
+		case ${tap_p##*/} in *.*) continue ;; esac
+		[ -f "$tap_p" ] && [ -x "$tap_p" ] || continue
+		if [ -n "${WHOOP_WRAP:-}" ]; then
+			printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$WHOOP_WRAP" \
+			    "$tap_p" >"$T/.bin/${tap_p##*/}" &&
+			    chmod 755 "$T/.bin/${tap_p##*/}"
+		else
+			ln -s "$tap_p" "$T/.bin/${tap_p##*/}"
+		fi || exit 1
 	done
-	PATH=$T/.wrap:$PATH
-fi
+	case $PATH in "$T/.bin:"*) ;; *) PATH=$T/.bin:$PATH ;; esac
+	for tap_p in whoop-auth whoop-sync whoop-export whoop-revoke whoop-import; do
+		[ "$(command -v "$tap_p")" = "$T/.bin/$tap_p" ] || {
+			echo "Bail out! $tap_p is not $WHOOP_BIN/$tap_p: make first"
+			exit 1
+		}
+	done
+}
+tap_bin_setup
+
+# whoop_copy_bins DIR: copies of the programs in DIR (made, mode 755),
+# for a test that runs them as a user who may not enter the tree (root's
+# 0700 home): call them there by absolute path, "$DIR/whoop-sync".
+whoop_copy_bins() {
+	mkdir -p "$1" && chmod 755 "$1" || return 1
+	for tap_p in "$WHOOP_BIN"/whoop-*; do
+		case ${tap_p##*/} in *.*) continue ;; esac
+		[ -f "$tap_p" ] && [ -x "$tap_p" ] || continue
+		cp "$tap_p" "$1/" && chmod 755 "$1/${tap_p##*/}" || return 1
+	done
+}
+
+# absent REASON: one test cannot run, a component being absent.
+# absent_all REASON: no test of the file can; call it before any test.
+# Skips, or under WHOOP_REQUIRE_ALL=1 fails, so that CI proves they run.
+absent() {
+	if [ "${WHOOP_REQUIRE_ALL:-}" = 1 ]; then
+		ok 1 "$1 (WHOOP_REQUIRE_ALL=1: every component must be there)"
+	else
+		skip "$1"
+	fi
+}
+absent_all() {
+	if [ "${WHOOP_REQUIRE_ALL:-}" = 1 ]; then
+		echo "1..1"
+		echo "not ok 1 - $1 (WHOOP_REQUIRE_ALL=1: every component must be there)"
+		exit 1
+	fi
+	echo "1..0 # skip $1"
+	exit 0
+}
 
 # WHOOP_CANARY_LOG=FILE: before the cleanup, log every file left under $T
 # that holds a canary secret, as "test: path", for make check to fail
