@@ -41,6 +41,7 @@ help(void)
 {
 	printf("usage: whoop-import [-nv] [-a account] [-d file] path ...\n"
 	    "       whoop-import -m [-nv] [-a account] [-d file]\n"
+	    "       whoop-import --help | --version\n"
 	    "\n"
 	    "  path        the app's export: the ZIP it mails, the folder it\n"
 	    "              unpacks to, or its CSV files\n"
