@@ -712,12 +712,18 @@ sync_pages(struct run *r, struct acct *a, const struct whoop_colspec *cs)
 		(void)snprintf(reject, sizeof(reject), "a record WHOOP sent "
 		    "earlier still cannot be stored");
 	if (nrej > 0) {
-		char	 msg[sizeof(reject)];
+		char	 msg[sizeof(reject) + 64];
+		size_t	 len;
 
+		/* Cut to fit reject on purpose: the reason's start is enough. */
 		(void)snprintf(msg, sizeof(msg), "%ld record%s kept in "
 		    "rejects, not stored: %s", nrej, nrej == 1 ? "" : "s",
 		    reject);
-		(void)snprintf(reject, sizeof(reject), "%s", msg);
+		len = strlen(msg);
+		if (len >= sizeof(reject))
+			len = sizeof(reject) - 1;
+		memcpy(reject, msg, len);
+		reject[len] = '\0';
 	}
 	r->nrem += removed;
 	ss.pass_start[0] = ss.pass_end[0] = ss.cursor[0] = '\0';

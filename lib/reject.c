@@ -211,6 +211,11 @@ whoop_reject_oldest(struct whoop *w, int64_t account, enum whoop_coll coll,
 	return 0;
 }
 
+/* reallocarray and gcc 12's -fanalyzer: the false positive of cred.c. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
+#endif
 int
 whoop_reject_list(struct whoop *w, int64_t account, enum whoop_coll coll,
     struct whoop_reject_row **rows, size_t *n)
@@ -218,7 +223,8 @@ whoop_reject_list(struct whoop *w, int64_t account, enum whoop_coll coll,
 	struct whoop_reject_row	*v = NULL, *nv;
 	sqlite3_stmt		*st = NULL;
 	const unsigned char	*raw;
-	size_t			 cap = 0;
+	size_t			 cap = 0, cnt = 0;
+	char			*copy;
 	int			 rc, len;
 
 	*rows = NULL;
@@ -231,7 +237,7 @@ whoop_reject_list(struct whoop *w, int64_t account, enum whoop_coll coll,
 	sqlite3_bind_int64(st, 1, account);
 	sqlite3_bind_text(st, 2, collname(coll), -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
+		if (cnt == cap) {
 			cap = cap ? cap * 2 : 8;
 			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL)
 				goto nomem;
@@ -239,30 +245,33 @@ whoop_reject_list(struct whoop *w, int64_t account, enum whoop_coll coll,
 		}
 		raw = sqlite3_column_text(st, 1);
 		len = sqlite3_column_bytes(st, 1);
-		v[*n].id = sqlite3_column_int64(st, 0);
-		if ((v[*n].raw = malloc((size_t)len + 1)) == NULL)
+		if ((copy = malloc((size_t)len + 1)) == NULL)
 			goto nomem;
-		memcpy(v[*n].raw, raw != NULL ? (const char *)raw : "",
+		memcpy(copy, raw != NULL ? (const char *)raw : "",
 		    (size_t)len);
-		v[*n].raw[len] = '\0';
-		v[*n].rawlen = (size_t)len;
-		(*n)++;
+		copy[len] = '\0';
+		v[cnt].id = sqlite3_column_int64(st, 0);
+		v[cnt].raw = copy;
+		v[cnt].rawlen = (size_t)len;
+		cnt++;
 	}
 	sqlite3_finalize(st);
-	*rows = v;
 	if (rc != SQLITE_DONE) {
-		whoop_reject_rows_free(v, *n);
-		*rows = NULL;
-		*n = 0;
+		whoop_reject_rows_free(v, cnt);
 		return whoop_seterrdb(w, "rejects");
 	}
+	*rows = v;
+	*n = cnt;
 	return 0;
 nomem:
 	sqlite3_finalize(st);
-	whoop_reject_rows_free(v, *n);
-	*n = 0;
+	whoop_reject_rows_free(v, cnt);
 	return whoop_seterr(w, WHOOP_E_NOMEM, "out of memory");
 }
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 void
 whoop_reject_rows_free(struct whoop_reject_row *v, size_t n)
