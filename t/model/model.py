@@ -255,6 +255,11 @@ class World:
                 self.account = int(line.split()[1])
         if self.account is None:
             raise Failure("whoop-auth named no account: %r" % out)
+        # what the browser stand-in saw holds the code: not to be kept
+        tmp = os.path.join(self.home, "tmp")
+        for f in os.listdir(tmp):
+            if f.startswith("browser."):
+                os.unlink(os.path.join(tmp, f))
 
     # -- the service's state, and what the model derives from it
 
