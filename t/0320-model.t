@@ -9,8 +9,10 @@
 #
 #   WHOOP_MODEL_SEED=N     replay seed N (default: from the clock, printed)
 #   WHOOP_MODEL_SECONDS=S  step for S seconds (default 50)
-#   WHOOP_MODEL_STEPS=N    stop after N steps (replays a failure exactly)
+#   WHOOP_MODEL_STEPS=N    stop after N steps (to replay a failure)
 #   WHOOP_MODEL_VERBOSE=1  print each step
+#   WHOOP_MODEL_OPS_OFF=a,b  leave out kinds of step; WHOOP_MODEL_KEEP_GOING=1
+#                          go on after a failure (see t/model/model.py)
 . "${WHOOP_TOP:-$(dirname "$0")/..}/t/lib.sh"
 
 python3 "$WHOOP_TOP/t/model/model.py"

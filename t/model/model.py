@@ -60,7 +60,8 @@
 # exactly), WHOOP_MODEL_VERBOSE=1 (print each step as it runs),
 # WHOOP_MODEL_OPS_OFF=op,... (leave these kinds of step out, e.g.
 # "token,future" to look past a known defect; the names are the op_*
-# methods below).
+# methods below), WHOOP_MODEL_KEEP_GOING=1 (after a failure go on with a
+# new world, for long campaigns; the test still fails).
 # A failure prints the seed, the episode's seed, the steps and the
 # command that replays it.
 """Model-based test of whoop-sync against whoopsim (see the comment)."""
@@ -717,7 +718,8 @@ def main():
     print("# model: WHOOP_MODEL_SEED=%d, %g s" % (seed, seconds), flush=True)
     master = random.Random(seed)
     deadline = time.time() + seconds
-    total, worlds = 0, 0
+    total, worlds, failures = 0, 0, 0
+    keep_going = os.environ.get("WHOOP_MODEL_KEEP_GOING") == "1"
     t_start = time.time()
     while time.time() < deadline and (not maxsteps or total < maxsteps):
         # the first world's seed is the seed itself, so that a failure in
@@ -754,24 +756,28 @@ def main():
                 print("#   %d: %s: FAILED" % (len(steps), w.note))
             for line in str(e).splitlines():
                 print("# " + line)
-            print("# replay: WHOOP_MODEL_SEED=%d WHOOP_MODEL_STEPS=%d "
-                  "prove t/0320-model.t" % (eseed, max(1, len(steps) - 1)))
+            print("# replay: WHOOP_MODEL_SEED=%d WHOOP_MODEL_STEPS=%d %s"
+                  "prove -v t/0320-model.t" % (
+                      eseed, max(1, len(steps) - 1),
+                      "WHOOP_MODEL_OPS_OFF=%s " % ",".join(sorted(OPS_OFF))
+                      if OPS_OFF else ""), flush=True)
             if w is not None:
                 w.close()
-            print("# model: %d steps in %d world%s, %.0f s" % (
-                total, worlds, "" if worlds == 1 else "s",
-                time.time() - t_start))
-            return 1
+            failures += 1
+            if not keep_going:
+                break
+            continue
         rc = w.close()
         if rc != 0:
             print("# whoopsim exited %d" % rc)
             return 1
         if not os.environ.get("KEEP_T"):
             subprocess.run(["rm", "-rf", w.home, w.simdir])
-    print("# model: %d steps in %d world%s, %.0f s, invariant held "
-          "after every run" % (total, worlds, "" if worlds == 1 else "s",
-                               time.time() - t_start), flush=True)
-    return 0
+    print("# model: %d steps in %d world%s, %.0f s, %s" % (
+        total, worlds, "" if worlds == 1 else "s", time.time() - t_start,
+        "%d failure%s" % (failures, "" if failures == 1 else "s")
+        if failures else "invariant held after every run"), flush=True)
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
