@@ -92,6 +92,16 @@ OPS_OFF = set(filter(None, os.environ.get("WHOOP_MODEL_OPS_OFF",
 TOP = os.environ.get("WHOOP_TOP") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
 SIM = os.path.join(TOP, "t", "sim", "whoopsim.py")
+# What this simulator offers beyond the model's own /_sim/model/ calls
+# (switches added for issue 11): feature -> how its source names it.
+FEATURE_MARKS = {"lost_reset": '"lost_reset"',
+                 "handshake_reset": '"handshake_reset"',
+                 "repeat_token": '"repeat_token"',
+                 "sleep_lead": '"--sleep-lead"', "stray": '"/_sim/stray"'}
+with open(SIM, encoding="utf-8") as _f:
+    _src = _f.read()
+FEATURES = set(k for k, v in FEATURE_MARKS.items() if v in _src)
+del _f, _src
 
 
 def now_ms():
@@ -152,13 +162,19 @@ class Sim:
                                      method="GET" if obj is None else "POST")
         if data is not None:
             req.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(req, context=self.ctx,
-                                        timeout=30) as r:
-                return json.loads(r.read())
-        except urllib.error.HTTPError as e:
-            raise Failure("sim %s: HTTP %d %s" % (path, e.code,
-                                                  e.read()[:200]))
+        for attempt in range(6):
+            try:
+                with urllib.request.urlopen(req, context=self.ctx,
+                                            timeout=30) as r:
+                    return json.loads(r.read())
+            except urllib.error.HTTPError as e:
+                raise Failure("sim %s: HTTP %d %s" % (path, e.code,
+                                                      e.read()[:200]))
+            except (urllib.error.URLError, OSError) as e:
+                # a handshake fault meant for the client may hit us
+                if attempt == 5:
+                    raise Failure("sim %s: %s" % (path, e))
+                time.sleep(0.1)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -192,6 +208,13 @@ class World:
         r = self.r
         self.days = r.randint(20, 90)
         self.odd = r.random() < 0.75
+        simargs = []
+        if "sleep_lead" in FEATURES and self.odd and r.random() < 0.5:
+            # every main sleep begins this long before its cycle
+            self.lead = r.choice((10, 30, 60, 120))
+            simargs = ["--sleep-lead", str(self.lead)]
+        else:
+            self.lead = 0
         # the service's clock lags the real one (which whoop-sync uses
         # for the end of its windows) by a year or so, and never
         # overtakes it: the records are all in the past
@@ -201,7 +224,7 @@ class World:
         self.sim = Sim(self.simdir, certdir,
                        ["--test-mode", "--seed", str(eseed % 1000003),
                         "--days", str(self.days), "--now", iso(start),
-                        "--token-ttl", "86400"])
+                        "--token-ttl", "86400"] + simargs)
         self.port = free_port()
         self.sim.ctl("config", {
             "redirect_uris": ["http://127.0.0.1:%d/callback" % self.port],
@@ -497,6 +520,15 @@ class World:
                ("delete_in", 4), ("delete_out", 3)]
         if self.odd:
             ops += [("edit_sleep", 7), ("odd_value", 3), ("future", 1)]
+        # switches of a newer simulator, used when it has them
+        if "lost_reset" in FEATURES:
+            ops += [("lost_token", 3)]
+        if "handshake_reset" in FEATURES:
+            ops += [("handshake", 3)]
+        if "repeat_token" in FEATURES:
+            ops += [("token_loop", 2)]
+        if "stray" in FEATURES and self.odd:
+            ops += [("stray", 1)]
         ops = [(o, w) for o, w in ops if o not in OPS_OFF]
         op = r.choices([o for o, _ in ops], [w for _, w in ops])[0]
         self.note = op
@@ -574,6 +606,49 @@ class World:
             kind, " (expires_in %d)" % spec["expires_in"]
             if kind == "token_badexpiry" else "")
         return "%s: %s" % (self.note, self.sync([], TYPES))
+
+    def op_lost_token(self):
+        """The refresh runs at the service, its answer never arrives."""
+        kind = self.r.choice(("lost_reset", "lost_empty"))
+        self.sim.ctl("expire", {})
+        self.sim.ctl("fault", {"kind": kind, "count": 1,
+                               "path_prefix": "/oauth/oauth2/token"})
+        self.note = "expire, token answer %s, sync" % kind
+        return "%s: %s" % (self.note, self.sync([], TYPES))
+
+    def op_handshake(self):
+        r = self.r
+        kind = r.choice(("handshake_reset", "handshake_eof"))
+        spec = {"kind": kind, "count": r.choice((1, 1, 2)),
+                "after": r.randint(0, 8)}
+        self.sim.ctl("fault", spec)
+        self.note = "fault %s x%d after %d, sync" % (kind, spec["count"],
+                                                     spec["after"])
+        return "%s: %s" % (self.note, self.sync([], TYPES))
+
+    def op_token_loop(self):
+        """A collection whose next_token repeats, or never ends: the run
+        must end (the collection failing), and the next one be clean."""
+        r = self.r
+        key = r.choice(("repeat_token", "endless_tokens"))
+        kind = r.choice(KINDS)
+        self.sim.ctl("config", {key: kind})
+        self.note = "config %s %s, sync" % (key, kind)
+        try:
+            out = self.sync([], TYPES)
+        finally:
+            self.sim.ctl("config", {key: None})
+        return "%s: %s" % (self.note, out)
+
+    def op_stray(self):
+        """An old record served on the first page of every walk."""
+        kind = self.r.choice(("workout", "sleep", "cycle"))
+        k = self.pick(kind, None, self.window_lo(kind) - 2 * DAY)
+        if k is None:
+            return "stray %s: none" % kind
+        self.sim.ctl("stray", {"user": 1, "type": kind, "id": k})
+        self.refresh_state()
+        return "stray %s %s" % (kind, k)
 
     def op_expire(self):
         self.sim.ctl("expire", {})
@@ -730,8 +805,10 @@ def main():
         w = None
         try:
             w = World(base, certdir, eseed, steps)
-            steps.append("world: seed %d, %d days, odd shapes %s" %
-                         (eseed, w.days, "on" if w.odd else "off"))
+            steps.append("world: seed %d, %d days, odd shapes %s%s" %
+                         (eseed, w.days, "on" if w.odd else "off",
+                          ", sleeps %d min before their cycles" % w.lead
+                          if w.lead else ""))
             w.note = "sync"
             steps.append("login, then sync: " + w.sync([], TYPES))
             while (time.time() < deadline and len(steps) < episode and

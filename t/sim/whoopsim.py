@@ -2387,9 +2387,10 @@ def c_model_state(sim, arg):
            "faults_pending": len(sim.faults),
            "faults_applied": sim.stats["faults_applied"], "kinds": {}}
     for kind in KINDS:
+        # every record, also those whose key lies after `now`
         out["kinds"][kind] = [
             {"key": model_key(e), "t": e.key, "record": e.render()}
-            for e in u.window(kind, 0, u.now)]
+            for e in u.ordered(kind)[0]]
     return out
 
 
