@@ -10,9 +10,15 @@
 # re-scores and deletions inside and outside the re-score window, and odd
 # shapes a faithful WHOOP can produce (a sleep edited to start before its
 # cycle, an implausible score value, a record whose own start is decades
-# away).  Steps are drawn from the seed and the service's state only, so
-# a seed replays the same steps; only where a time-based kill lands
-# varies from one replay to the next.
+# away), and where the simulator has them (issue 11's switches): token
+# answers lost after the service acted, TLS handshakes that fail, a
+# next_token that repeats or never ends, records served outside the
+# window asked, and worlds whose every main sleep begins before its cycle.
+# Each world is a fresh simulator and login whose clock lags the real one
+# by about a year (whoop-sync ends its windows at the real now).  Steps
+# are drawn from the seed and the service's state only, so a seed replays
+# the same steps; only where a time-based kill lands varies from one
+# replay to the next.
 #
 # THE INVARIANT, checked after every run.  Terms: T0 = when the run
 # started; R = the re-score window, 7 days; a record's order time t = its
@@ -56,13 +62,13 @@
 # Environment: WHOOP_MODEL_SEED (default: from the clock, printed),
 # WHOOP_MODEL_SECONDS (default 50: how long to keep stepping; a world is
 # started afresh every WHOOP_MODEL_EPISODE steps, default 150),
-# WHOOP_MODEL_STEPS (stop after this many steps: to replay a failure
-# exactly), WHOOP_MODEL_VERBOSE=1 (print each step as it runs),
+# WHOOP_MODEL_STEPS (stop after this many steps: to replay a failure),
+# WHOOP_MODEL_VERBOSE=1 (print each step as it runs),
 # WHOOP_MODEL_OPS_OFF=op,... (leave these kinds of step out, e.g.
 # "token,future" to look past a known defect; the names are the op_*
 # methods below), WHOOP_MODEL_KEEP_GOING=1 (after a failure go on with a
 # new world, for long campaigns; the test still fails).
-# A failure prints the seed, the episode's seed, the steps and the
+# A failure prints the seed, the failing world's seed, its steps and the
 # command that replays it.
 """Model-based test of whoop-sync against whoopsim (see the comment)."""
 
@@ -77,6 +83,7 @@ import ssl
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from datetime import datetime, timezone
 
@@ -142,7 +149,7 @@ class Sim:
             stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         out.close()
         err.close()
-        for _ in range(200):
+        for _ in range(600):
             if os.path.exists(portfile) and os.path.getsize(portfile):
                 break
             if self.proc.poll() is not None:
@@ -151,7 +158,7 @@ class Sim:
             time.sleep(0.05)
         else:
             self.stop()
-            raise Failure("whoopsim wrote no port file in 10 s")
+            raise Failure("whoopsim wrote no port file in 30 s")
         self.port = int(open(portfile).read())
         self.url = "https://127.0.0.1:%d" % self.port
         self.ctx = ssl.create_default_context(cafile=self.ca)
