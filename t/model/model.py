@@ -43,7 +43,10 @@
 #   exit 0, for each collection the run synced:
 #     complete     every record the service has with t >= L is in the
 #                  database, by its key (cycle id, sleep/workout id,
-#                  recovery cycle id);
+#                  recovery cycle id), and so is every record that the
+#                  window of an earlier completed run covered (t >= that
+#                  run's L), whatever its exit: a record WHOOP sent is
+#                  never dropped, not even once it is older than L;
 #     current      every record with L <= t < T0 equals the service's
 #                  record field by field (raw JSON compared as JSON);
 #                  A run that may resume a pass cut short (the last run
@@ -269,11 +272,14 @@ class World:
         self.hw = {k: None for k in KINDS}       # max_t at the last run
         self.deleted = {k: {} for k in KINDS}    # key -> t when deleted
         self.maybe_resume = {k: False for k in KINDS}
+        # records a completed run's window covered: stored from then on
+        self.must_have = {k: set() for k in KINDS}
         # the service's records when a pass was first cut short
         self.resume_base = {k: {} for k in KINDS}
         self.reuse = 0
         self.state = None
         self.altered = False     # a fault changes what the next run gets
+        self.covered = {}
         self.note = "login"
         self.login()
         self.refresh_state()
@@ -377,11 +383,16 @@ class World:
                 base = self.resume_base[kind]
                 svc = {k: v for k, v in svc.items() if base.get(k) == v}
             missing = [k for k, (t, rec) in svc.items()
-                       if k not in got and t >= lo]
+                       if k not in got and (t >= lo or
+                                            k in self.must_have[kind])]
             for k in sorted(missing, key=str)[:5]:
-                problems.append("%s %s (t %s, inside the window from %s) "
-                                "is at the service, not in the database" %
-                                (kind, k, iso(svc[k][0]), iso(lo)))
+                problems.append("%s %s (t %s, %s) is at the service, not "
+                                "in the database" % (
+                                    kind, k, iso(svc[k][0]),
+                                    "inside the window from " + iso(lo)
+                                    if svc[k][0] >= lo else "older than "
+                                    "the window from %s, but an earlier "
+                                    "run's window covered it" % iso(lo)))
             if len(missing) > 5:
                 problems.append("%s: %d more missing" %
                                 (kind, len(missing) - 5))
@@ -489,6 +500,17 @@ class World:
                                 "database although the service has it" %
                                 (kind, k, iso(self.svc[kind][k][0])))
         outcome = "killed" if killed else "exit %d" % rc
+        if not (rc == -signal.SIGKILL or killed):
+            # what this run's window covered must stay stored: now, if
+            # it exited 0, else after the next run that does (a failed
+            # -F counts as incremental: its pass may not have begun)
+            for k in types:
+                if k not in KINDS:
+                    continue
+                lo = 0 if rc == 0 and "-F" in args or hw[k] is None \
+                    else hw[k] - RESCORE
+                self.covered[k] = set(key for key, (t, _) in
+                                      self.svc[k].items() if t >= lo)
         if rc == -signal.SIGKILL or killed:
             killed = True
             self.cut_short(types)
@@ -521,6 +543,8 @@ class World:
                 self.login()
         if rc not in (0, 1, 75, 77) and not killed:
             problems.append("whoop-sync exits %d: %s" % (rc, err[-300:]))
+        for k in KINDS:
+            self.must_have[k] |= self.covered.pop(k, set())
         if problems:
             raise Failure("after whoop-sync %s (%s):\n  %s%s" % (
                 " ".join(args), outcome, "\n  ".join(problems),
@@ -789,6 +813,13 @@ class World:
         cands = [k for k, (t, rec) in self.svc[kind].items()
                  if t >= self.window_lo(kind) + DAY and
                  isinstance(rec.get("score"), dict)]
+        # mostly one no run has fetched yet, so that it arrives with it
+        # (pending or not: the service scores it with the odd value)
+        new = sorted((k for k, (t, rec) in self.svc[kind].items()
+                      if self.hw[kind] is None or t > self.hw[kind]),
+                     key=str)
+        if new and r.random() < 0.7:
+            cands = new
         # a fresh one if the newest day has it, else any recent
         if not cands:
             return "odd %s: no recent scored record" % kind
