@@ -62,7 +62,7 @@
 #                  it was deleted with t < L or t >= T0 (removal only
 #                  inside a fully fetched window), or if this run may have
 #                  resumed a pass cut short (a resumed pass deletes
-#                  nothing); after -F, not even then;
+#                  nothing); after -F, only if t >= T0;
 #     profile, body equal the service's (the newest body row);
 #     health       whoop-sync -c exits 0 (all collections synced) or
 #                  shows "ok" for each collection synced.
@@ -397,7 +397,7 @@ class World:
                 problems.append("%s: %d more missing" %
                                 (kind, len(missing) - 5))
             stale = [k for k, (t, rec) in svc.items() if k in got and
-                     (full or lo <= t < t0) and not altered and
+                     lo <= t < t0 and not altered and
                      json.loads(got[k]) != rec]
             for k in sorted(stale, key=str)[:5]:
                 problems.append("%s %s (t %s, inside the window from %s) "
@@ -411,7 +411,8 @@ class World:
                                     "service never had it" % (kind, k))
                     continue
                 t = self.deleted[kind][k]
-                if full or (lo <= t < t0 and not self.maybe_resume[kind]):
+                # (lo is the epoch for -F; a -F pass does not resume)
+                if lo <= t < t0 and (full or not self.maybe_resume[kind]):
                     problems.append("%s %s was deleted at the service "
                                     "(t %s, inside the window from %s) "
                                     "and is still stored" %
