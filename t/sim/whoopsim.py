@@ -2362,6 +2362,131 @@ CONTROL = {
 }
 
 
+# ---------------------------------------------------------------- model test
+#
+# Control endpoints for the model-based test (t/0320-model.t,
+# t/model/model.py), kept apart from the rest so that other switches can
+# be added elsewhere without conflict.  They expose the service's whole
+# state with each record's sort key, and make the odd shapes a faithful
+# WHOOP can produce: a sleep edited to start before its cycle, a record
+# re-scored at any age, an implausible value, a record whose own start
+# lies far outside the window it was served for.
+
+def model_key(e):
+    """The key a client stores the record under."""
+    return e.cycle_id if e.kind == "recovery" else e.id
+
+
+def c_model_state(sim, arg):
+    u = sim.user(int(arg.get("user", 1)))
+    out = {"now": iso(sim.now), "now_ms": sim.now,
+           "user_id": u.user_id, "profile": u.profile, "body": u.body,
+           "refresh_reuse": sim.stats["refresh_reuse"],
+           "token_requests": sim.stats["token_requests"],
+           "grants_live": sum(1 for g in sim.grants if g.alive),
+           "faults_pending": len(sim.faults),
+           "faults_applied": sim.stats["faults_applied"], "kinds": {}}
+    for kind in KINDS:
+        # every record, also those whose key lies after `now`
+        out["kinds"][kind] = [
+            {"key": model_key(e), "t": e.key, "record": e.render()}
+            for e in u.ordered(kind)[0]]
+    return out
+
+
+def model_entry(sim, arg):
+    u = sim.user(int(arg.get("user", 1)))
+    kind = arg["type"]
+    if kind not in KINDS:
+        raise ValueError("unknown type")
+    e = u.get(kind, record_id(kind, arg["id"]))
+    if e is None:
+        raise KeyError("no such record")
+    return u, e
+
+
+def c_model_edit_sleep(sim, arg):
+    """The member edits a sleep to begin `minutes` earlier: its start,
+    and the order key of its recovery, move before the cycle's start."""
+    u, e = model_entry(sim, dict(arg, type="sleep"))
+    minutes = int(arg.get("minutes", 60))
+    if not 1 <= minutes <= 12 * 60:
+        raise ValueError("minutes must be 1..720")
+    e.start -= minutes * MIN
+    e.key = e.start
+    e.updated = max(e.updated + SEC, sim.now)
+    u.touch("sleep")
+    rec = u.get("recovery", e.cycle_id)
+    if rec is not None and rec.sleep_id == e.id:
+        rec.key = e.start
+        u.touch("recovery")
+    return {"record": e.render()}
+
+
+def c_model_rescore(sim, arg):
+    """WHOOP scores one record again, however old: a PENDING_SCORE one
+    gets its score, a scored one a slightly different value."""
+    u, e = model_entry(sim, arg)
+    if e.state == PENDING or e.state == UNSCORABLE:
+        e.stuck, e.state = False, SCORED
+        u.fresh.discard(e)
+    elif isinstance(e.score, dict):
+        for k in ("strain", "recovery_score", "respiratory_rate"):
+            if isinstance(e.score.get(k), (int, float)):
+                e.score[k] = f7(e.score[k] * 0.97 + 0.1)
+                break
+    e.updated = max(e.updated + SEC, sim.now)
+    u.touch(e.kind)
+    return {"record": e.render()}
+
+
+def c_model_odd(sim, arg):
+    """Set one score field (a dotted path below "score") to a value no
+    documentation rules out, e.g. a negative awake time."""
+    u, e = model_entry(sim, arg)
+    path = str(arg["field"]).split(".")
+    if not isinstance(e.score, dict):
+        raise ValueError("record has no score")
+    d = e.score
+    for p in path[:-1]:
+        d = d.get(p)
+        if not isinstance(d, dict):
+            raise KeyError("no such field")
+    if path[-1] not in d:
+        raise KeyError("no such field")
+    d[path[-1]] = arg["value"]
+    e.stuck, e.state = False, SCORED
+    u.fresh.discard(e)
+    e.updated = max(e.updated + SEC, sim.now)
+    u.touch(e.kind)
+    return {"record": e.render()}
+
+
+def c_model_future(sim, arg):
+    """A workout served among the newest records although its own start
+    is `start` (default 2099-11-13): a clock fault at WHOOP."""
+    u = sim.user(int(arg.get("user", 1)))
+    start = parse_time(arg.get("start", "2099-11-13T07:00:00.000Z"))
+    r = random.Random("%s:future:%d:%d" % (u.tag, start, sim.now))
+    e = Entry("workout", id=uuid_from(r), user_id=u.user_id,
+              created=sim.now, start=start, end=start + 40 * MIN, tz="Z",
+              sport_name="running", sport_id=0, key=sim.now - HOUR,
+              reveal=sim.now, scored_at=sim.now, final=SCORED, stuck=False,
+              score=u.workout_score(r, start, start + 40 * MIN, True))
+    e.state, e.updated = SCORED, sim.now
+    u.add(e)
+    return {"record": e.render()}
+
+
+CONTROL.update({
+    ("GET", "/_sim/model/state"): c_model_state,
+    ("POST", "/_sim/model/edit_sleep"): c_model_edit_sleep,
+    ("POST", "/_sim/model/rescore"): c_model_rescore,
+    ("POST", "/_sim/model/odd"): c_model_odd,
+    ("POST", "/_sim/model/future"): c_model_future,
+})
+
+
 # ---------------------------------------------------------------- server
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
