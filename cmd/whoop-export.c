@@ -331,40 +331,6 @@ tsv_text(const char *s, size_t len)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629), 0 if none. */
-static size_t
-utf8len(const unsigned char *s, size_t len)
-{
-	size_t	 n, i;
-	unsigned int cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else
-		return 0;
-	if (n > len)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates, beyond U+10FFFF. */
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return n;
-}
-
 /*
  * A JSON string (RFC 8259): quote, backslash and control characters
  * escaped; a byte that is not UTF-8 (never from WHOOP, but the file is
@@ -387,7 +353,7 @@ json_text(const char *s, size_t len)
 			continue;
 		}
 		if (u[i] >= 0x80) {
-			if ((n = utf8len(u + i, len - i)) == 0) {
+			if ((n = whoop_utf8len(u + i, len - i)) == 0) {
 				n = 1;
 				memcpy(ob.b + ob.n, "\\ufffd", 6);
 				ob.n += 6;

@@ -189,39 +189,6 @@ startfield(struct whoop_csv *c)
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629), 0 if none. */
-static size_t
-utf8len(const unsigned char *s, size_t len)
-{
-	size_t		 n, i;
-	unsigned int	 cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else
-		return 0;
-	if (n > len)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return n;
-}
-
 /* 0 if the field from off to the end of rec is UTF-8. */
 static int
 check_utf8(const struct whoop_csv *c, size_t off)
@@ -234,7 +201,7 @@ check_utf8(const struct whoop_csv *c, size_t off)
 	s = (const unsigned char *)c->rec + off;
 
 	for (i = 0; i < len; i += n)
-		if ((n = utf8len(s + i, len - i)) == 0)
+		if ((n = whoop_utf8len(s + i, len - i)) == 0)
 			return -1;
 	return 0;
 }

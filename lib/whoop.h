@@ -74,6 +74,8 @@ int		 whoop_seterr(struct whoop *, enum whoop_err, const char *, ...)
  * terminal or stored without surprises.  Truncates to fit.
  */
 void	 whoop_escape(char *buf, size_t bufsz, const char *s, size_t len);
+/* utf8.c: the length of the UTF-8 sequence at s (RFC 3629), 0 if none. */
+size_t	 whoop_utf8len(const unsigned char *s, size_t len);
 /*
  * s escaped as whoop_escape does, for a message: in one of eight static
  * buffers used in turn (so a message may show up to eight), each of
