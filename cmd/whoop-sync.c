@@ -742,6 +742,14 @@ sync_pages(struct run *r, struct acct *a, const struct whoop_colspec *cs)
 		    swept == 1 ? "" : "s");
 	if (reject[0] != '\0')
 		return whoop_seterr(w, WHOOP_E_PROTO, "%s", reject);
+	/*
+	 * A resumed pass fetched only what lay below the cut; what is newer,
+	 * or changed since, comes with a fresh pass now rather than next run
+	 * (the pass state was cleared and committed above, so this one is
+	 * not resumed; a dry run commits nothing and stops here).
+	 */
+	if (resumed && !r->dry)
+		return sync_pages(r, a, cs);
 	return 0;
 fail:
 	whoop_page_free(&page);
