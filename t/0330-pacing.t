@@ -57,8 +57,13 @@ for kind in sliding fixed; do
 	# window (at the real 60 s window that is under 3 %).
 	bound=$(( least + (least / WINDOW + 1) * 3 / 2 + 3 ))
 	secs=$(python3 -c "print(round($t1 - $t0, 1))")
-	check "$kind window: $secs s, the limit allows $least s (bound $bound s)" \
-	    python3 -c "import sys; sys.exit(not $t1 - $t0 <= $bound)"
+	if [ -n "${WHOOP_WRAP:-}" ]; then
+		# Under valgrind each run is many times slower: no wall bound.
+		skip "$kind window: $secs s under $WHOOP_WRAP"
+	else
+		check "$kind window: $secs s, the limit allows $least s (bound $bound s)" \
+		    python3 -c "import sys; sys.exit(not $t1 - $t0 <= $bound)"
+	fi
 done
 
 done_testing

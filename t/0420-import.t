@@ -343,7 +343,10 @@ whoop-import -d "$D3" "$F/newer.zip" >"$T/lk.out" 2>"$T/lk.err" &
 imppid=$!
 sleep 2
 sc=$(awk '/^Seccomp:/ { print $2 }' "/proc/$imppid/status" 2>/dev/null)
-if [ -n "$sc" ]; then
+if [ -n "${WHOOP_WRAP:-}" ]; then
+	# Under valgrind (WHOOP_WRAP) the tools run unconfined, as in 0700.
+	skip "under $WHOOP_WRAP the tools run unconfined"
+elif [ -n "$sc" ]; then
 	is "$sc" 2 "a waiting whoop-import is under a seccomp filter"
 else
 	skip "no /proc/PID/status Seccomp field"

@@ -124,7 +124,7 @@ for t in whoop-sync whoop-auth "whoop-export cycle"; do
 		is "$rc" 0 "$t: a FIFO config is not read" ;;
 	*)
 		is "$rc" 78 "$t: a FIFO config: exit 78 (not a hang)"
-		check "$t: at once" test $(($(date +%s) - start)) -lt 3 ;;
+		check "$t: at once" test $(($(date +%s) - start)) -lt "${WHOOP_WRAP:+10}${WHOOP_WRAP:-3}" ;;
 	esac
 done
 like "$(cat "$T/err")" "" "(export says nothing)"
@@ -292,7 +292,10 @@ echo idle3 >"$T/tmp/browser.mode"
 run whoop-auth -P "$PORT"
 is "$rc" 0 "a login with three idle connections to the listener" || diag "$err"
 t=$(cat "$T/tmp/browser.time" 2>/dev/null || echo 99)
-check "the callback was answered within a second (${t} s)" awk -v t="$t" 'BEGIN { exit !(t < 1.0) }'
+# Under valgrind (WHOOP_WRAP) every step is many times slower: 5 s then.
+lim=1.0
+[ -n "${WHOOP_WRAP:-}" ] && lim=5.0
+check "the callback was answered within $lim s (${t} s)" awk -v t="$t" -v l="$lim" 'BEGIN { exit !(t < l) }'
 
 # --- item 8: a foreign Host header ------------------------------------------
 n0=$(token_calls)
